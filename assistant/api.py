@@ -1,0 +1,205 @@
+"""`Assistant`: the one API the CLI and the UI call.
+
+    from assistant import Assistant
+    bot = Assistant()
+    print(bot.ask("How do I reduce SageMaker inference costs?").text)
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from assistant.config import Settings
+from assistant.embeddings import Embedder
+from assistant.errors import KnowledgeNotFoundError
+from assistant.models import Answer, IngestReport, RetrievedChunk
+from assistant.store import VectorStore
+
+log = logging.getLogger(__name__)
+
+ROLES = ("user", "assistant")
+# A short question that leans on the conversation ("and on GCP?") is searched together
+# with the previous user question.
+FOLLOW_UP_MAX_WORDS = 8
+
+
+def validate_question(question: object) -> str:
+    if not isinstance(question, str):
+        raise ValueError(f"question must be a string, got {type(question).__name__}")
+    if not question.strip():
+        raise ValueError("question is empty: ask something, e.g. 'When should I use TPUs?'")
+    return question.strip()
+
+
+def validate_history(history: object) -> list[dict[str, str]]:
+    if history is None:
+        return []
+    if not isinstance(history, list | tuple):
+        raise ValueError(f"history must be a list of messages, got {type(history).__name__}")
+    out = []
+    for i, entry in enumerate(history):
+        if (
+            not isinstance(entry, dict)
+            or set(entry) != {"role", "content"}
+            or entry.get("role") not in ROLES
+            or not isinstance(entry.get("content"), str)
+        ):
+            raise ValueError(
+                f"history[{i}] must be {{'role': 'user' | 'assistant', 'content': str}}, "
+                f"got {entry!r:.200}"
+            )
+        out.append({"role": entry["role"], "content": entry["content"]})
+    return out
+
+
+class Assistant:
+    """Answers ML-infrastructure questions from the knowledge base, with citations.
+
+    Everything heavy (embedding model, vector store, lexical index) is created on first use
+    and shared by all threads; `ask` is safe to call concurrently.
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        embedder: Embedder | None = None,
+        store: VectorStore | None = None,
+        **overrides: Any,
+    ) -> None:
+        self.settings = settings or Settings(**overrides)
+        self._embedder = embedder
+        self._store = store
+        self._retriever: Any = None
+        self._lock = threading.RLock()
+
+    # -- components --------------------------------------------------------------------
+
+    @property
+    def embedder(self) -> Embedder:
+        with self._lock:
+            if self._embedder is None:
+                from assistant.embeddings import OnnxEmbedder
+
+                self._embedder = OnnxEmbedder(self.settings.resolved_model_dir)
+            return self._embedder
+
+    @property
+    def store(self) -> VectorStore:
+        with self._lock:
+            if self._store is None:
+                self._store = VectorStore(
+                    data_dir=self.settings.data_dir,
+                    url=self.settings.chroma_url,
+                    collection=self.settings.collection,
+                )
+            return self._store
+
+    @property
+    def retriever(self) -> Any:
+        with self._lock:
+            if self._retriever is None:
+                from assistant.retrieval import HybridRetriever
+
+                self.ensure_index()
+                self._retriever = HybridRetriever(self.store, self.embedder)
+            return self._retriever
+
+    def ensure_index(self) -> None:
+        """Build the index from the knowledge folder if it is empty (first use, or a
+        deleted or corrupt index)."""
+        with self._lock:
+            if self.store.count() == 0:
+                log.warning(
+                    "index in %s is empty; building it from %s",
+                    self.store.where,
+                    self.settings.knowledge_dir,
+                )
+                report = self.ingest()
+                for warning in report.warnings:
+                    log.warning("%s", warning)
+
+    # -- operations --------------------------------------------------------------------
+
+    def ingest(
+        self, paths: Sequence[Path | str] | None = None, progress: Any = None
+    ) -> IngestReport:
+        """Index the given files and folders (default: the knowledge folder)."""
+        from assistant.ingest import ingest
+
+        knowledge = Path(self.settings.knowledge_dir)
+        targets = [Path(p) for p in paths] if paths else [knowledge]
+        if not paths and not knowledge.is_dir():
+            raise KnowledgeNotFoundError(
+                f"knowledge folder not found: {knowledge} (set MLINFRA_KNOWLEDGE_DIR)"
+            )
+        with self._lock:
+            report = ingest(
+                targets,
+                store=self.store,
+                embedder=self.embedder,
+                knowledge_dir=knowledge,
+                chunk_size=self.settings.chunk_size,
+                chunk_overlap=self.settings.chunk_overlap,
+                progress=progress,
+            )
+        return report
+
+    def sources(self, query: str, k: int | None = None) -> list[RetrievedChunk]:
+        """The passages retrieval returns for `query`, best first, with their scores."""
+        query = validate_question(query)[: self.settings.max_question_chars]
+        return list(self.retriever.retrieve(query, k or self.settings.k))
+
+    def ask(self, question: str, history: list[dict[str, str]] | None = None) -> Answer:
+        """Answer `question` from the guidance; every claim carries an `[n]` citation."""
+        from assistant.composer import abstention, compose
+
+        question = validate_question(question)
+        turns = validate_history(history)
+        notices: list[str] = []
+        limit = self.settings.max_question_chars
+        query = question
+        if len(query) > limit:
+            query = query[:limit]
+            notices.append(
+                f"The question is {len(question):,} characters long; only the first "
+                f"{limit:,} were used to search the guidance."
+            )
+        query = self._with_context(query, turns)
+        retriever = self.retriever
+        vector = retriever.embed_query(query)
+        retrieved = retriever.retrieve(query, self.settings.k, vector=vector)
+        best = max((h.dense for h in retrieved if h.dense is not None), default=-1.0)
+        prefix = "".join(f"> Note: {n}\n\n" for n in notices)
+        if best < self.settings.abstain_threshold:
+            return Answer(
+                question=question,
+                text=prefix + abstention(retrieved),
+                abstained=True,
+                notices=notices,
+            )
+        composition = compose(query, vector, retrieved, self.embedder)
+        if not composition.citations:
+            return Answer(
+                question=question,
+                text=prefix + abstention(retrieved),
+                abstained=True,
+                notices=notices,
+            )
+        return Answer(
+            question=question,
+            text=prefix + composition.text,
+            citations=composition.citations,
+            notices=notices,
+        )
+
+    @staticmethod
+    def _with_context(query: str, turns: list[dict[str, str]]) -> str:
+        previous = [t["content"] for t in turns if t["role"] == "user"]
+        if previous and len(query.split()) <= FOLLOW_UP_MAX_WORDS:
+            return f"{previous[-1][:500]} {query}"
+        return query

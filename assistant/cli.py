@@ -1,0 +1,181 @@
+"""The `mlinfra` command line: a thin shell over `assistant.Assistant`.
+
+    mlinfra ask "How do I reduce SageMaker inference costs?"
+    mlinfra chat
+    mlinfra ingest [PATH...]
+    mlinfra sources "spot instances for training"
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+
+from assistant.errors import MlinfraError
+
+if TYPE_CHECKING:
+    from assistant.api import Assistant
+    from assistant.models import Answer
+
+app = typer.Typer(
+    help="mlinfra: cited answers about ML infrastructure, offline.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+
+def _assistant() -> Assistant:
+    from assistant.api import Assistant
+
+    return Assistant()
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    return typer.Exit(code)
+
+
+def _print_answer(answer: Answer) -> None:
+    from rich.markdown import Markdown
+    from rich.table import Table
+
+    out.print(Markdown(answer.text))
+    if answer.citations:
+        table = Table(title="Sources", show_lines=False, title_justify="left")
+        table.add_column("#", justify="right")
+        table.add_column("source")
+        table.add_column("section")
+        table.add_column("lines", justify="right")
+        table.add_column("score", justify="right")
+        for c in answer.citations:
+            table.add_row(
+                str(c.n), c.source, c.heading, f"{c.line_start}-{c.line_end}", f"{c.score:.3f}"
+            )
+        out.print(table)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="Your question, in quotes.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+) -> None:
+    """Answer one question, with citations."""
+    try:
+        answer = _assistant().ask(question)
+    except (MlinfraError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        sys.stdout.write(answer.model_dump_json(indent=2) + "\n")
+    else:
+        _print_answer(answer)
+
+
+@app.command()
+def chat() -> None:
+    """A multi-turn conversation; empty line, 'exit' or Ctrl-D to leave."""
+    bot = _assistant()
+    history: list[dict[str, str]] = []
+    out.print("mlinfra chat: ask about ML infrastructure. Empty line or 'exit' to leave.")
+    while True:
+        try:
+            question = out.input("[bold cyan]you>[/] ")
+        except (EOFError, KeyboardInterrupt):
+            out.print()
+            return
+        if not question.strip() or question.strip().lower() in ("exit", "quit"):
+            return
+        try:
+            answer = bot.ask(question, history=history)
+        except (MlinfraError, ValueError) as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False)
+            continue
+        _print_answer(answer)
+        history += [
+            {"role": "user", "content": question},
+            {"role": "assistant", "content": answer.text},
+        ]
+
+
+@app.command()
+def ingest(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Files or folders (default: knowledge/).")
+    ] = None,
+) -> None:
+    """Index the knowledge files; unchanged files are not re-embedded."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    bot = _assistant()
+    with Progress(
+        TextColumn("ingest"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+        console=err, transient=True,
+    ) as bar:
+        task = bar.add_task("", total=None)
+
+        def progress(done: int, total: int, source: str) -> None:
+            bar.update(task, completed=done, total=total, description=source)
+
+        try:
+            report = bot.ingest(paths or None, progress=progress)
+        except (MlinfraError, ValueError) as exc:
+            raise _fail(str(exc)) from None
+    for warning in report.warnings:
+        err.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    out.print(
+        f"added {report.added}, updated {report.updated}, removed {report.removed}, "
+        f"unchanged {report.unchanged} files; embedded {report.chunks_embedded} chunks, "
+        f"deleted {report.chunks_deleted}; {report.total_chunks} chunks in the index; "
+        f"{report.seconds:.2f} s",
+        highlight=False,
+    )
+
+
+@app.command()
+def sources(
+    query: Annotated[str, typer.Argument(help="What to search the guidance for.")],
+    k: Annotated[int, typer.Option("--k", min=1, max=50, help="How many passages.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show the passages retrieval returns for a query, with their scores."""
+    from rich.table import Table
+
+    try:
+        hits = _assistant().sources(query, k=k)
+    except (MlinfraError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        sys.stdout.write(json.dumps([h.model_dump() for h in hits], indent=2) + "\n")
+        return
+    table = Table(show_lines=True)
+    for col in ("#", "fused", "cosine", "bm25", "source", "section", "passage"):
+        table.add_column(col)
+    for i, h in enumerate(hits, start=1):
+        table.add_row(
+            str(i),
+            f"{h.score:.4f}",
+            "" if h.dense is None else f"{h.dense:.3f}",
+            "" if h.bm25 is None else f"{h.bm25:.2f}",
+            f"{h.chunk.source}:{h.chunk.line_start}",
+            h.chunk.heading,
+            h.chunk.text[:300],
+        )
+    out.print(table)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs its index builds at DEBUG
+    app()
+
+
+if __name__ == "__main__":
+    main()

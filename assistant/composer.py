@@ -1,0 +1,192 @@
+"""The offline composer: a direct, cited answer built from retrieved passages.
+
+It picks the sentences of the top passages that best answer the question (cosine similarity
+to the question plus the share of the question's words they contain), drops near
+duplicates, leads with the best one and groups the rest under their section headings.
+Every sentence carries the `[n]` of the chunk it was taken from, verbatim, so each claim is
+traceable; `citations` list exactly the chunks cited.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from assistant.embeddings import Embedder
+from assistant.models import Citation, RetrievedChunk
+from assistant.retrieval import tokenize
+
+if TYPE_CHECKING:
+    import numpy as np
+
+MAX_SENTENCES = 7
+MIN_WORDS = 4
+LEXICAL_WEIGHT = 0.25  # weight of the question-word share next to cosine similarity
+KEEP_RATIO = 0.6  # keep sentences scoring at least this share of the best one
+DUPLICATE_COSINE = 0.9
+
+_LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'`*\[])")
+_ABBREVIATIONS = ("e.g.", "i.e.", "vs.", "etc.", "approx.", "U.S.", "Inc.", "No.")
+
+
+@dataclass
+class Sentence:
+    text: str
+    chunk_index: int  # position in the retrieved list
+    order: int  # position inside its chunk
+    score: float = 0.0
+    cosine: float = 0.0
+
+
+def sentences_of(text: str) -> list[str]:
+    """Prose sentences of a markdown passage: headings, tables and code are left out;
+    list items and wrapped paragraph lines become sentences."""
+    paragraphs: list[str] = []
+    current: list[str] = []
+    in_code = False
+
+    def flush() -> None:
+        if current:
+            paragraphs.append(" ".join(current))
+            current.clear()
+
+    for raw in text.split("\n"):
+        line = raw.strip()
+        if line.startswith("```") or line.startswith("~~~"):
+            in_code = not in_code
+            flush()
+            continue
+        if in_code or not line or line.startswith("#") or line.startswith("|"):
+            flush()
+            continue
+        if _LIST_MARKER.match(line):
+            flush()
+            line = _LIST_MARKER.sub("", line)
+        current.append(line)
+    flush()
+    out: list[str] = []
+    for para in paragraphs:
+        pieces = _SENTENCE_END.split(para)
+        merged: list[str] = []
+        for piece in pieces:
+            if merged and merged[-1].endswith(_ABBREVIATIONS):
+                merged[-1] = f"{merged[-1]} {piece}"
+            else:
+                merged.append(piece)
+        out.extend(p.strip() for p in merged if len(p.split()) >= MIN_WORDS)
+    return out
+
+
+def _short_heading(heading: str) -> str:
+    parts = [p for p in heading.split(" > ") if p]
+    return " > ".join(parts[-2:]) if parts else heading
+
+
+class Composition:
+    """The text and citations of an answer."""
+
+    def __init__(self, text: str, citations: list[Citation], used: dict[str, list[str]]):
+        self.text = text
+        self.citations = citations
+        self.used_sentences = used  # chunk id -> sentences quoted from it
+
+
+def compose(
+    question: str,
+    query_vector: np.ndarray,
+    retrieved: list[RetrievedChunk],
+    embedder: Embedder,
+) -> Composition:
+    import numpy as np
+
+    candidates: list[Sentence] = []
+    for ci, hit in enumerate(retrieved):
+        for order, sent in enumerate(sentences_of(hit.chunk.text)):
+            candidates.append(Sentence(sent, ci, order))
+    if not candidates:
+        return Composition("", [], {})
+    vectors = embedder.embed([s.text for s in candidates])
+    cosines = vectors @ query_vector
+    q_tokens = set(tokenize(question))
+    for sent, cos in zip(candidates, cosines, strict=True):
+        overlap = len(q_tokens & set(tokenize(sent.text))) / len(q_tokens) if q_tokens else 0.0
+        prior = 0.05 * (1 - sent.chunk_index / max(1, len(retrieved)))
+        sent.cosine = float(cos)
+        sent.score = float(cos) + LEXICAL_WEIGHT * overlap + prior
+    ranked = sorted(range(len(candidates)), key=lambda i: candidates[i].score, reverse=True)
+    best = candidates[ranked[0]].score
+    chosen: list[int] = []
+    for i in ranked:
+        if len(chosen) >= MAX_SENTENCES:
+            break
+        if chosen and candidates[i].score < KEEP_RATIO * best:
+            break
+        if any(float(np.dot(vectors[i], vectors[j])) > DUPLICATE_COSINE for j in chosen):
+            continue
+        chosen.append(i)
+
+    lead = candidates[chosen[0]]
+    rest = [candidates[i] for i in chosen[1:]]
+    # Group the rest by chunk, chunks in order of their best sentence, sentences in the
+    # order the chunk states them.
+    groups: dict[int, list[Sentence]] = {}
+    for sent in rest:
+        groups.setdefault(sent.chunk_index, []).append(sent)
+
+    markers: dict[int, int] = {}
+
+    def marker(chunk_index: int) -> int:
+        if chunk_index not in markers:
+            markers[chunk_index] = len(markers) + 1
+        return markers[chunk_index]
+
+    lines = [f"{lead.text} [{marker(lead.chunk_index)}]"]
+    for chunk_index, sents in groups.items():
+        hit = retrieved[chunk_index]
+        n = marker(chunk_index)
+        lines.append("")
+        lines.append(f"**{_short_heading(hit.chunk.heading)}** ({hit.chunk.source})")
+        for sent in sorted(sents, key=lambda s: s.order):
+            lines.append(f"- {sent.text} [{n}]")
+
+    used: dict[str, list[str]] = {}
+    for i in chosen:
+        used.setdefault(retrieved[candidates[i].chunk_index].chunk.id, []).append(
+            candidates[i].text
+        )
+    citations = []
+    for chunk_index, n in sorted(markers.items(), key=lambda kv: kv[1]):
+        hit = retrieved[chunk_index]
+        citations.append(
+            Citation(
+                n=n,
+                chunk_id=hit.chunk.id,
+                source=hit.chunk.source,
+                heading=hit.chunk.heading,
+                text=hit.chunk.text,
+                score=round(hit.dense if hit.dense is not None else hit.score, 4),
+                line_start=hit.chunk.line_start,
+                line_end=hit.chunk.line_end,
+            )
+        )
+    return Composition("\n".join(lines), citations, used)
+
+
+def abstention(retrieved: list[RetrievedChunk]) -> str:
+    lines = [
+        "The guidance in the knowledge base does not cover this question, so there is no "
+        "cited answer to give."
+    ]
+    if retrieved:
+        lines.append("")
+        lines.append("The nearest sections (not evidence for an answer) are:")
+        seen = set()
+        for hit in retrieved:
+            key = (hit.chunk.source, hit.chunk.heading)
+            if key in seen:
+                continue
+            seen.add(key)
+            lines.append(f"- {hit.chunk.heading} ({hit.chunk.source})")
+    return "\n".join(lines)

@@ -1,0 +1,43 @@
+"""Settings, read from `MLINFRA_*` environment variables and a `.env` file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The repository's own knowledge folder, used when MLINFRA_KNOWLEDGE_DIR is not set.
+DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
+
+
+class Settings(BaseSettings):
+    """Every knob of the assistant. Environment: `MLINFRA_<FIELD>` (case-insensitive)."""
+
+    model_config = SettingsConfigDict(env_prefix="MLINFRA_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(Path(".mlinfra"), description="Where the embedded index lives.")
+    knowledge_dir: Path = Field(DEFAULT_KNOWLEDGE_DIR, description="The guidance to ingest.")
+    model_dir: Path | None = Field(
+        None, description="Cache of the exported ONNX embedding model (default: DATA_DIR/models)."
+    )
+    chroma_url: str | None = Field(
+        None, description="A Chroma server (e.g. http://127.0.0.1:8000); embedded if unset."
+    )
+    collection: str = Field("mlinfra_knowledge", description="Chroma collection name.")
+    k: int = Field(5, ge=1, le=50, description="Passages retrieved per question.")
+    abstain_threshold: float = Field(
+        0.35,
+        ge=-1.0,
+        le=1.0,
+        description="Best dense cosine similarity below which the assistant abstains.",
+    )
+    max_question_chars: int = Field(
+        4000, ge=100, description="Longer questions are truncated for retrieval, with a notice."
+    )
+    chunk_size: int = Field(900, ge=200, description="Characters per chunk (recursive split).")
+    chunk_overlap: int = Field(120, ge=0, description="Overlap between adjacent chunks.")
+
+    @property
+    def resolved_model_dir(self) -> Path:
+        return self.model_dir if self.model_dir is not None else self.data_dir / "models"

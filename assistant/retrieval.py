@@ -1,0 +1,120 @@
+"""Hybrid retrieval: BM25 (bm25s) and dense (Chroma) rankings fused by reciprocal rank."""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import TYPE_CHECKING, Any
+
+from assistant.embeddings import Embedder
+from assistant.models import Chunk, RetrievedChunk
+from assistant.splitting import embedding_text
+from assistant.store import VectorStore
+
+if TYPE_CHECKING:
+    import numpy as np
+
+RRF_K = 60  # the constant from Cormack et al. (2009); damps the weight of top ranks
+_TOKEN = re.compile(r"[a-z0-9]+(?:[.\-][a-z0-9]+)*")
+_STOPWORDS = frozenset(
+    """a an and are as at be but by can do does for from has have how i if in into is it its
+    me my of on or our should so than that the their then there these they this to use used
+    using vs was we what when where which while who why will with would you your""".split()
+)
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-case word tokens without stop words; a light plural fold ('gpus' -> 'gpu')."""
+    out = []
+    for tok in _TOKEN.findall(text.lower()):
+        if tok in _STOPWORDS:
+            continue
+        if len(tok) > 3 and tok.endswith("s") and not tok.endswith("ss"):
+            tok = tok[:-1]
+        out.append(tok)
+    return out
+
+
+class _LexicalIndex:
+    def __init__(self, chunks: list[Chunk]) -> None:
+        import bm25s
+
+        self.chunks = chunks
+        self._bm25: Any = None
+        corpus = [tokenize(embedding_text(c)) for c in chunks]
+        if chunks:
+            self._bm25 = bm25s.BM25()
+            self._bm25.index(corpus, show_progress=False)
+
+    def search(self, query: str, n: int) -> list[tuple[Chunk, float]]:
+        tokens = tokenize(query)
+        if self._bm25 is None or not tokens:
+            return []
+        n = min(n, len(self.chunks))
+        docs, scores = self._bm25.retrieve([tokens], k=n, show_progress=False, n_threads=1)
+        return [
+            (self.chunks[int(d)], float(s)) for d, s in zip(docs[0], scores[0], strict=False) if s > 0
+        ]
+
+
+class HybridRetriever:
+    """Top-k chunks for a query, from a lexical and a dense ranking fused by RRF."""
+
+    def __init__(self, store: VectorStore, embedder: Embedder, *, candidates: int = 30) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.candidates = candidates
+        self._lock = threading.Lock()
+        self._lexical: _LexicalIndex | None = None
+        self._generation: str | None = None
+
+    def refresh(self, force: bool = False) -> None:
+        """Rebuild the lexical index if the store changed since it was built."""
+        generation = self.store.generation()
+        with self._lock:
+            if force or self._lexical is None or generation != self._generation:
+                self._lexical = _LexicalIndex(self.store.all_chunks())
+                self._generation = generation
+
+    def embed_query(self, query: str) -> np.ndarray:
+        return self.embedder.embed([query])[0]
+
+    def retrieve(
+        self, query: str, k: int, vector: np.ndarray | None = None
+    ) -> list[RetrievedChunk]:
+        import numpy as np
+
+        self.refresh()
+        lexical = self._lexical
+        assert lexical is not None
+        if vector is None:
+            vector = self.embed_query(query)
+        dense = self.store.query(vector, self.candidates)
+        sparse = lexical.search(query, self.candidates)
+        fused: dict[str, float] = {}
+        chunks: dict[str, Chunk] = {}
+        dense_score: dict[str, float] = {}
+        bm25_score: dict[str, float] = {}
+        for rank, (chunk, cos) in enumerate(dense, start=1):
+            fused[chunk.id] = fused.get(chunk.id, 0.0) + 1.0 / (RRF_K + rank)
+            chunks[chunk.id] = chunk
+            dense_score[chunk.id] = cos
+        for rank, (chunk, score) in enumerate(sparse, start=1):
+            fused[chunk.id] = fused.get(chunk.id, 0.0) + 1.0 / (RRF_K + rank)
+            chunks.setdefault(chunk.id, chunk)
+            bm25_score[chunk.id] = score
+        top = sorted(fused, key=lambda cid: fused[cid], reverse=True)[:k]
+        # Chunks found only lexically still get a cosine, so every result can be judged
+        # on the same scale (the abstain rule and the composer use it).
+        missing = [cid for cid in top if cid not in dense_score]
+        for cid, emb in self.store.embeddings_for(missing).items():
+            dense_score[cid] = float(np.dot(np.asarray(emb, dtype=np.float32), vector))
+        return [
+            RetrievedChunk(
+                chunk=chunks[cid],
+                score=round(fused[cid], 6),
+                dense=dense_score.get(cid),
+                bm25=bm25_score.get(cid),
+            )
+            for cid in top
+        ]

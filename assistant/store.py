@@ -1,0 +1,236 @@
+"""The vector store: a Chroma collection, embedded (PersistentClient) or on a server.
+
+Each chunk's record carries its source, heading, line range and the content hash of its
+file, so the store itself knows which files are indexed and at which version: there is no
+second manifest to fall out of step with it, and several replicas sharing a server agree.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+from assistant.errors import StoreUnavailableError
+from assistant.models import Chunk
+
+if TYPE_CHECKING:
+    import numpy as np
+
+log = logging.getLogger(__name__)
+
+_WRITE_BATCH = 500
+_GENERATION_KEY = "mlinfra_generation"
+
+
+def _chunk_from_record(cid: str, text: str, meta: dict[str, Any]) -> Chunk:
+    return Chunk(
+        id=cid,
+        source=str(meta.get("source", "")),
+        heading=str(meta.get("heading", "")),
+        text=text,
+        line_start=int(meta.get("line_start", 0)),
+        line_end=int(meta.get("line_end", 0)),
+        file_hash=str(meta.get("file_hash", "")),
+        title=str(meta.get("title", "")),
+    )
+
+
+class VectorStore:
+    """Chunks and their embeddings in one Chroma collection."""
+
+    def __init__(self, *, data_dir: Path, url: str | None = None, collection: str) -> None:
+        self.url = url
+        self.data_dir = data_dir
+        self.collection_name = collection
+        self._client = self._connect()
+        self._collection = self._open_collection()
+
+    @property
+    def where(self) -> str:
+        return f"Chroma server {self.url}" if self.url else f"{self.data_dir / 'chroma'}"
+
+    def _connect(self) -> Any:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        if self.url:
+            parsed = urlparse(self.url if "://" in self.url else f"http://{self.url}")
+            if not parsed.hostname:
+                raise StoreUnavailableError(f"MLINFRA_CHROMA_URL is not a URL: {self.url!r}")
+            try:
+                client = chromadb.HttpClient(
+                    host=parsed.hostname,
+                    port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                    ssl=parsed.scheme == "https",
+                    settings=chroma_settings,
+                )
+                client.heartbeat()
+            except Exception as exc:
+                raise StoreUnavailableError(
+                    f"cannot reach the Chroma server at {self.url}: {exc}"
+                ) from exc
+            return client
+        path = self.data_dir / "chroma"
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreUnavailableError(f"cannot create the index folder {path}: {exc}") from exc
+        try:
+            client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+            client.heartbeat()
+            return client
+        except Exception as exc:
+            # A corrupt embedded index is rebuilt from the knowledge folder; keep the old
+            # files aside rather than deleting what someone may want to inspect.
+            aside = path.with_name(f"chroma.corrupt-{int(time.time())}")
+            log.warning("index at %s is unreadable (%s); moved to %s, rebuilding", path, exc, aside)
+            shutil.move(str(path), str(aside))
+            path.mkdir(parents=True)
+            return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+    def _open_collection(self) -> Any:
+        try:
+            return self._client.get_or_create_collection(
+                self.collection_name,
+                metadata={"hnsw:space": "cosine"},
+                embedding_function=None,
+            )
+        except Exception as exc:
+            raise StoreUnavailableError(f"cannot open the collection in {self.where}: {exc}") from exc
+
+    def _call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except StoreUnavailableError:
+            raise
+        except Exception as exc:
+            if self.url:
+                raise StoreUnavailableError(
+                    f"{what} failed: cannot reach the Chroma server at {self.url}: {exc}"
+                ) from exc
+            raise
+
+    # -- reading -------------------------------------------------------------------------
+
+    def count(self) -> int:
+        return int(self._call("count", self._collection.count))
+
+    def generation(self) -> str:
+        """Changes whenever an ingest changes the collection (seen by every replica)."""
+        col = self._call("reading the collection", self._client.get_collection, self.collection_name)
+        meta = col.metadata or {}
+        return f"{meta.get(_GENERATION_KEY, '0')}:{col.count()}"
+
+    def bump_generation(self) -> None:
+        meta = dict(self._collection.metadata or {})
+        meta.pop("hnsw:space", None)  # fixed at creation; Chroma refuses to modify it
+        meta[_GENERATION_KEY] = f"{time.time():.6f}"
+        self._call("updating the collection", self._collection.modify, metadata=meta)
+
+    def all_chunks(self) -> list[Chunk]:
+        out: list[Chunk] = []
+        offset, page = 0, 5000
+        while True:
+            got = self._call(
+                "reading chunks",
+                self._collection.get,
+                include=["documents", "metadatas"],
+                limit=page,
+                offset=offset,
+            )
+            for cid, text, meta in zip(
+                got["ids"], got["documents"] or [], got["metadatas"] or [], strict=False
+            ):
+                out.append(_chunk_from_record(cid, text or "", dict(meta or {})))
+            if len(got["ids"]) < page:
+                return out
+            offset += page
+
+    def file_hashes(self) -> dict[str, tuple[str, str]]:
+        """source -> (file hash, ingest root) for every indexed file."""
+        out: dict[str, tuple[str, str]] = {}
+        offset, page = 0, 5000
+        while True:
+            got = self._call(
+                "reading the index",
+                self._collection.get,
+                include=["metadatas"],
+                limit=page,
+                offset=offset,
+            )
+            for meta in got["metadatas"] or []:
+                meta = meta or {}
+                source = str(meta.get("source"))
+                file_hash = str(meta.get("file_hash", ""))
+                if source in out and out[source][0] != file_hash:
+                    file_hash = ""  # mixed versions (an interrupted ingest): treat as changed
+                out[source] = (file_hash, str(meta.get("root", "")))
+            if len(got["ids"]) < page:
+                return out
+            offset += page
+
+    def embeddings_for(self, ids: list[str]) -> dict[str, list[float]]:
+        if not ids:
+            return {}
+        got = self._call("reading embeddings", self._collection.get, ids=ids, include=["embeddings"])
+        return {cid: list(vec) for cid, vec in zip(got["ids"], got["embeddings"], strict=False)}
+
+    def query(self, vector: np.ndarray, n: int) -> list[tuple[Chunk, float]]:
+        """The n nearest chunks with their cosine similarity."""
+        if n <= 0:
+            return []
+        got = self._call(
+            "searching",
+            self._collection.query,
+            query_embeddings=[vector.tolist()],
+            n_results=n,
+            include=["documents", "metadatas", "distances"],
+        )
+        hits = []
+        for cid, text, meta, dist in zip(
+            got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=False
+        ):
+            hits.append((_chunk_from_record(cid, text or "", dict(meta or {})), 1.0 - float(dist)))
+        return hits
+
+    # -- writing -------------------------------------------------------------------------
+
+    def upsert(self, chunks: list[Chunk], vectors: np.ndarray, root: str) -> None:
+        for start in range(0, len(chunks), _WRITE_BATCH):
+            part = chunks[start : start + _WRITE_BATCH]
+            self._call(
+                "writing chunks",
+                self._collection.upsert,
+                ids=[c.id for c in part],
+                embeddings=vectors[start : start + _WRITE_BATCH].tolist(),
+                documents=[c.text for c in part],
+                metadatas=[
+                    {
+                        "source": c.source,
+                        "heading": c.heading,
+                        "title": c.title,
+                        "line_start": c.line_start,
+                        "line_end": c.line_end,
+                        "file_hash": c.file_hash,
+                        "root": root,
+                    }
+                    for c in part
+                ],
+            )
+
+    def ids_for_source(self, source: str) -> list[str]:
+        got = self._call(
+            "reading the index", self._collection.get, where={"source": source}, include=[]
+        )
+        return list(got["ids"])
+
+    def delete_ids(self, ids: Iterable[str]) -> None:
+        ids = list(ids)
+        for start in range(0, len(ids), _WRITE_BATCH):
+            self._call("deleting chunks", self._collection.delete, ids=ids[start : start + _WRITE_BATCH])
