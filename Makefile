@@ -5,14 +5,14 @@ STAMP  := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: help install index run test lint clean
+.PHONY: help install index run test lint bench clean
 
 help:  ## show this help
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
+# The CPU build of torch is pinned first, so nothing pulls a multi-GB CUDA build.
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
-	# The CPU build of torch, pinned first so nothing pulls a multi-GB CUDA build.
 	$(PY) -m pip install --disable-pip-version-check -q torch==2.13.0
 	$(PY) -m pip install --disable-pip-version-check -q -e '.[dev]'
 	touch $(STAMP)
@@ -35,3 +35,6 @@ lint: $(STAMP)  ## ruff check, ruff format --check, mypy
 
 clean:  ## remove the index and caches (keeps .venv)
 	rm -rf .mlinfra .pytest_cache .mypy_cache .ruff_cache
+
+bench: install  ## index size, ingest, cold/warm ask, recall@5 (medians)
+	$(PY) evals/bench_foundation.py

@@ -1,13 +1,14 @@
 """`Assistant`: the one API the CLI and the UI call.
 
-    from assistant import Assistant
-    bot = Assistant()
-    print(bot.ask("How do I reduce SageMaker inference costs?").text)
+from assistant import Assistant
+bot = Assistant()
+print(bot.ask("How do I reduce SageMaker inference costs?").text)
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -83,10 +84,13 @@ class Assistant:
     def embedder(self) -> Embedder:
         with self._lock:
             if self._embedder is None:
-                from assistant.embeddings import OnnxEmbedder
-
-                self._embedder = OnnxEmbedder(self.settings.resolved_model_dir)
+                self._embedder = self._load_embedder()
             return self._embedder
+
+    def _load_embedder(self) -> Embedder:
+        from assistant.embeddings import OnnxEmbedder
+
+        return OnnxEmbedder(self.settings.resolved_model_dir)
 
     @property
     def store(self) -> VectorStore:
@@ -105,9 +109,40 @@ class Assistant:
             if self._retriever is None:
                 from assistant.retrieval import HybridRetriever
 
+                self._warm_up()
                 self.ensure_index()
                 self._retriever = HybridRetriever(self.store, self.embedder)
             return self._retriever
+
+    def _warm_up(self) -> None:
+        """Load the model while the store connects: a cold `mlinfra ask` pays for the
+        slower of the two, not their sum (both spend most of it outside the GIL)."""
+        if self._embedder is not None or self._store is not None:
+            return
+        # Two threads importing the same package at once can see it half-initialised
+        # (numpy fails that way); import the shared ones here first.
+        import numpy  # noqa: F401
+        import onnxruntime  # noqa: F401
+        import tokenizers  # noqa: F401
+
+        loaded: list[Embedder] = []
+        failed: list[BaseException] = []
+
+        def load() -> None:
+            try:
+                loaded.append(self._load_embedder())
+            except BaseException as exc:  # re-raised in the caller's thread below
+                failed.append(exc)
+
+        worker = threading.Thread(target=load, name="mlinfra-load-model", daemon=True)
+        worker.start()
+        try:
+            self.store  # noqa: B018 - connects
+        finally:
+            worker.join()
+        if failed:
+            raise failed[0]
+        self._embedder = loaded[0]
 
     def ensure_index(self) -> None:
         """Build the index from the knowledge folder if it is empty (first use, or a
@@ -199,7 +234,20 @@ class Assistant:
 
     @staticmethod
     def _with_context(query: str, turns: list[dict[str, str]]) -> str:
+        """Search a follow-up ("and for PyTorch?") together with the previous question."""
         previous = [t["content"] for t in turns if t["role"] == "user"]
-        if previous and len(query.split()) <= FOLLOW_UP_MAX_WORDS:
+        if previous and is_follow_up(query):
             return f"{previous[-1][:500]} {query}"
         return query
+
+
+_FOLLOW_UP_START = re.compile(r"^(and|but|also|or|so|what about|how about|what if|then)\b", re.I)
+_PRONOUN = re.compile(r"\b(it|its|that|this|those|these|they|them|there|one)\b", re.I)
+
+
+def is_follow_up(query: str) -> bool:
+    """A short question that leans on the conversation rather than standing alone."""
+    words = query.split()
+    if len(words) > FOLLOW_UP_MAX_WORDS:
+        return False
+    return bool(len(words) <= 2 or _FOLLOW_UP_START.match(query) or _PRONOUN.search(query))

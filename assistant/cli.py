@@ -1,9 +1,9 @@
 """The `mlinfra` command line: a thin shell over `assistant.Assistant`.
 
-    mlinfra ask "How do I reduce SageMaker inference costs?"
-    mlinfra chat
-    mlinfra ingest [PATH...]
-    mlinfra sources "spot instances for training"
+mlinfra ask "How do I reduce SageMaker inference costs?"
+mlinfra chat
+mlinfra ingest [PATH...]
+mlinfra sources "spot instances for training"
 """
 
 from __future__ import annotations
@@ -116,8 +116,12 @@ def ingest(
 
     bot = _assistant()
     with Progress(
-        TextColumn("ingest"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
-        console=err, transient=True,
+        TextColumn("ingest"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        console=err,
+        transient=True,
     ) as bar:
         task = bar.add_task("", total=None)
 
@@ -173,7 +177,6 @@ def sources(
 
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs its index builds at DEBUG
     app()
 
 

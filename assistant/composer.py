@@ -21,9 +21,15 @@ if TYPE_CHECKING:
     import numpy as np
 
 MAX_SENTENCES = 7
+MIN_SENTENCES = 3  # filled from sentences scoring at least FLOOR_RATIO of the best one
+FLOOR_RATIO = 0.5
 MIN_WORDS = 4
-LEXICAL_WEIGHT = 0.25  # weight of the question-word share next to cosine similarity
-KEEP_RATIO = 0.6  # keep sentences scoring at least this share of the best one
+LEXICAL_WEIGHT = 0.2  # weight of the question-word share next to cosine similarity
+KEEP_RATIO = 0.8  # extra sentences must score at least this share of the best one
+# A passage's best sentence joins the answer when it scores this share of the best one and
+# its passage is nearly as relevant as the top passage (cosine within the margin).
+CHUNK_KEEP_RATIO = 0.6
+CHUNK_DENSE_MARGIN = 0.12
 DUPLICATE_COSINE = 0.9
 
 _LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
@@ -79,6 +85,11 @@ def sentences_of(text: str) -> list[str]:
     return out
 
 
+def _section(heading: str) -> str:
+    last = heading.split(" > ")[-1].strip()
+    return f"{last}: " if last else ""
+
+
 def _short_heading(heading: str) -> str:
     parts = [p for p in heading.split(" > ") if p]
     return " > ".join(parts[-2:]) if parts else heading
@@ -103,29 +114,55 @@ def compose(
 
     candidates: list[Sentence] = []
     for ci, hit in enumerate(retrieved):
-        for order, sent in enumerate(sentences_of(hit.chunk.text)):
-            candidates.append(Sentence(sent, ci, order))
+        for order, sentence in enumerate(sentences_of(hit.chunk.text)):
+            # A sentence that poses a question restates rather than answers.
+            if "?" not in sentence:
+                candidates.append(Sentence(sentence, ci, order))
     if not candidates:
         return Composition("", [], {})
-    vectors = embedder.embed([s.text for s in candidates])
+    # A sentence is judged with its section's name in front of it: "Other levers: Right-
+    # sizing the instance type..." says what the bare sentence leaves implicit.
+    contexts = [_section(retrieved[s.chunk_index].chunk.heading) + s.text for s in candidates]
+    vectors = embedder.embed(contexts)
     cosines = vectors @ query_vector
     q_tokens = set(tokenize(question))
-    for sent, cos in zip(candidates, cosines, strict=True):
-        overlap = len(q_tokens & set(tokenize(sent.text))) / len(q_tokens) if q_tokens else 0.0
+    for sent, context, cos in zip(candidates, contexts, cosines, strict=True):
+        overlap = len(q_tokens & set(tokenize(context))) / len(q_tokens) if q_tokens else 0.0
         prior = 0.05 * (1 - sent.chunk_index / max(1, len(retrieved)))
         sent.cosine = float(cos)
         sent.score = float(cos) + LEXICAL_WEIGHT * overlap + prior
     ranked = sorted(range(len(candidates)), key=lambda i: candidates[i].score, reverse=True)
     best = candidates[ranked[0]].score
     chosen: list[int] = []
+
+    def take(i: int) -> None:
+        if len(chosen) < MAX_SENTENCES and not any(
+            float(np.dot(vectors[i], vectors[j])) > DUPLICATE_COSINE for j in chosen
+        ):
+            chosen.append(i)
+
+    # Breadth first: the best sentence of each relevant passage (each section usually holds
+    # one lever or one reason), then the next best sentences overall.
+    best_of_chunk: dict[int, int] = {}
     for i in ranked:
-        if len(chosen) >= MAX_SENTENCES:
+        best_of_chunk.setdefault(candidates[i].chunk_index, i)
+    top_dense = max((h.dense for h in retrieved if h.dense is not None), default=0.0)
+    for i in sorted(best_of_chunk.values(), key=lambda i: candidates[i].score, reverse=True):
+        dense = retrieved[candidates[i].chunk_index].dense
+        near_top = dense is None or dense >= top_dense - CHUNK_DENSE_MARGIN
+        if candidates[i].score >= CHUNK_KEEP_RATIO * best and near_top:
+            take(i)
+    for i in ranked:
+        if candidates[i].score < KEEP_RATIO * best:
             break
-        if chosen and candidates[i].score < KEEP_RATIO * best:
+        if i not in chosen:
+            take(i)
+    # A very strong first sentence must not starve the answer of its supporting points.
+    for i in ranked:
+        if len(chosen) >= MIN_SENTENCES or candidates[i].score < FLOOR_RATIO * best:
             break
-        if any(float(np.dot(vectors[i], vectors[j])) > DUPLICATE_COSINE for j in chosen):
-            continue
-        chosen.append(i)
+        if i not in chosen:
+            take(i)
 
     lead = candidates[chosen[0]]
     rest = [candidates[i] for i in chosen[1:]]

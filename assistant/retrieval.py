@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from typing import TYPE_CHECKING, Any
@@ -39,6 +40,8 @@ class _LexicalIndex:
     def __init__(self, chunks: list[Chunk]) -> None:
         import bm25s
 
+        # bm25s sets its own logger to DEBUG on import; its index builds are not news.
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
         self.chunks = chunks
         self._bm25: Any = None
         corpus = [tokenize(embedding_text(c)) for c in chunks]
@@ -53,7 +56,9 @@ class _LexicalIndex:
         n = min(n, len(self.chunks))
         docs, scores = self._bm25.retrieve([tokens], k=n, show_progress=False, n_threads=1)
         return [
-            (self.chunks[int(d)], float(s)) for d, s in zip(docs[0], scores[0], strict=False) if s > 0
+            (self.chunks[int(d)], float(s))
+            for d, s in zip(docs[0], scores[0], strict=False)
+            if s > 0
         ]
 
 

