@@ -28,3 +28,8 @@ def test_hybrid_ranking_reports_both_signals(real_bot: Assistant) -> None:
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
     assert any(h.dense is not None and h.bm25 is not None for h in hits)
     assert all(h.dense is not None for h in hits)  # lexical-only hits get a cosine too
+
+
+def test_every_seed_fact_question_gets_a_cited_answer(real_bot: Assistant) -> None:
+    abstained = [c["q"] for c in CASES if real_bot.ask(c["q"]).abstained]
+    assert abstained == []
