@@ -89,21 +89,31 @@ def main() -> None:
         f"{warm[int(len(warm) * 0.95)] * 1000:.0f} ms"
     )
 
-    facts = yaml.safe_load((CASES / "seed_facts.yaml").read_text())
-    hits1 = hits5 = 0
-    rr = 0.0
     on_topic = []
-    for case in facts:
-        ranked = [h.chunk.source for h in bot.sources(case["q"], k=5)]
-        hits1 += ranked[:1] == [case["source"]]
-        hits5 += case["source"] in ranked
-        rr += 1 / (ranked.index(case["source"]) + 1) if case["source"] in ranked else 0
-        on_topic.append(max(h.dense or -1 for h in bot.sources(case["q"], k=5)))
-    n = len(facts)
-    print(
-        f"retrieval over {n} seed-fact questions: recall@1 {hits1 / n:.2f}, "
-        f"recall@5 {hits5 / n:.2f}, MRR {rr / n:.2f}"
-    )
+    for path in sorted(CASES.glob("*.yaml")):
+        if path.name == "off_topic.yaml":
+            continue
+        cases = yaml.safe_load(path.read_text())
+        hits1 = hits5 = sections5 = 0
+        rr = 0.0
+        for case in cases:
+            found = bot.sources(case["q"], k=5)
+            ranked = [h.chunk.source for h in found]
+            hits1 += ranked[:1] == [case["source"]]
+            hits5 += case["source"] in ranked
+            rr += 1 / (ranked.index(case["source"]) + 1) if case["source"] in ranked else 0
+            heading = case.get("heading")
+            sections5 += any(
+                h.chunk.source == case["source"]
+                and (heading is None or heading in h.chunk.heading.split(" > "))
+                for h in found
+            )
+            on_topic.append(max(h.dense or -1 for h in found))
+        n = len(cases)
+        print(
+            f"{path.name}: {n} questions: recall@1 {hits1 / n:.2f}, recall@5 {hits5 / n:.2f}, "
+            f"MRR {rr / n:.2f}, section recall@5 {sections5 / n:.2f}"
+        )
     off = [
         max(h.dense or -1 for h in bot.sources(q, k=5))
         for q in yaml.safe_load((CASES / "off_topic.yaml").read_text())
