@@ -98,13 +98,14 @@ def main() -> None:
         rr = 0.0
         for case in cases:
             found = bot.sources(case["q"], k=5)
-            ranked = [h.chunk.source for h in found]
-            hits1 += ranked[:1] == [case["source"]]
-            hits5 += case["source"] in ranked
-            rr += 1 / (ranked.index(case["source"]) + 1) if case["source"] in ranked else 0
+            wanted = [case["source"]] if isinstance(case["source"], str) else case["source"]
+            ranked = [h.chunk.source in wanted for h in found]
+            hits1 += ranked[0]
+            hits5 += any(ranked)
+            rr += 1 / (ranked.index(True) + 1) if any(ranked) else 0
             heading = case.get("heading")
             sections5 += any(
-                h.chunk.source == case["source"]
+                h.chunk.source in wanted
                 and (heading is None or heading in h.chunk.heading.split(" > "))
                 for h in found
             )
