@@ -175,6 +175,85 @@ def sources(
     out.print(table)
 
 
+@app.command()
+def choose(
+    team_size: Annotated[int | None, typer.Option(help="Engineers (>= 1).")] = None,
+    ml_models: Annotated[int | None, typer.Option(help="Models in production (>= 0).")] = None,
+    budget: Annotated[float | None, typer.Option(help="ML budget, USD per year.")] = None,
+    engineer_cost: Annotated[
+        float | None, typer.Option(help="USD per engineer-year, fully loaded.")
+    ] = None,
+    time_to_market: Annotated[str | None, typer.Option(help="urgent, normal or flexible.")] = None,
+    multi_cloud: Annotated[
+        bool | None, typer.Option("--multi-cloud/--single-cloud", help="Several clouds?")
+    ] = None,
+    compliance: Annotated[
+        str | None, typer.Option(help="none, HIPAA, PCI, SOC2 or another regime.")
+    ] = None,
+    custom_controls: Annotated[
+        bool | None,
+        typer.Option("--custom-controls/--no-custom-controls", help="Custom controls needed?"),
+    ] = None,
+    data_stays_in_cloud: Annotated[
+        bool | None,
+        typer.Option(
+            "--data-in-cloud/--data-out-of-cloud",
+            help="May the provider's managed ML services process the data?",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Managed platform, Kubernetes or hybrid: the build-vs-buy rules, with flips."""
+    from rich.table import Table
+
+    from assistant.tools import choose_infrastructure
+
+    given = {
+        "team_size": team_size,
+        "ml_models": ml_models,
+        "budget": budget,
+        "engineer_cost": engineer_cost,
+        "time_to_market": time_to_market,
+        "multi_cloud": multi_cloud,
+        "compliance": compliance,
+        "requires_custom_controls": custom_controls,
+        "data_stays_in_cloud": data_stays_in_cloud,
+    }
+    try:
+        result = choose_infrastructure({k: v for k, v in given.items() if v is not None})
+    except ValueError as exc:
+        raise _fail(_validation_message(exc)) from None
+    if as_json:
+        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+        return
+    out.print(
+        f"[bold]overall: {result.overall}[/]  (training {result.training}, serving "
+        f"{result.serving}, experimentation {result.experimentation})"
+    )
+    table = Table(title="Why", title_justify="left")
+    for col in ("rule", "detail", "source"):
+        table.add_column(col)
+    for r in result.reasons:
+        table.add_row(r.rule, r.detail, f"{r.source} > {r.heading}")
+    out.print(table)
+    for a in result.assumptions:
+        out.print(f"assumed: {a}", highlight=False)
+    for f in result.flips:
+        out.print(f"flips to {f.overall} if {f.change}", highlight=False)
+
+
+def _validation_message(exc: ValueError) -> str:
+    """One line per bad field: 'field: what is wrong'."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        parts = []
+        for e in errors():
+            field = ".".join(str(p) for p in e.get("loc", ())) or "input"
+            parts.append(f"{field}: {e.get('msg', '')}")
+        return "; ".join(parts)
+    return str(exc)
+
+
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     app()
