@@ -114,3 +114,14 @@ def test_interrupted_update_is_repaired_on_the_next_run(kb: Path, store: VectorS
     assert report.updated == 1
     spot = [c for c in store.all_chunks() if c.source == "spot.md"]
     assert len(spot) == 1 and "checkpointed" in spot[0].text
+
+
+def test_the_data_folder_holds_tool_tables_and_is_not_ingested(
+    kb: Path, store: VectorStore
+) -> None:
+    (kb / "data").mkdir()
+    (kb / "data" / "prices.csv").write_text("provider,usd_per_hour\naws,1.0\n")
+    (kb / "data" / "NOTES.md").write_text("# Notes\n\nAbout the price table.\n")
+    report = _run(kb, store, HashEmbedder())
+    assert report.added == 3 and report.warnings == []
+    assert not any(c.source.startswith("data/") for c in store.all_chunks())

@@ -13,7 +13,7 @@ from conftest import KNOWLEDGE
 from assistant.config import Settings
 from assistant.splitting import split_front_matter
 
-DOCS = sorted(KNOWLEDGE.rglob("*.md"))
+DOCS = sorted(d for d in KNOWLEDGE.rglob("*.md") if "data" not in d.relative_to(KNOWLEDGE).parts)
 CHUNK_SIZE = Settings().chunk_size
 
 
