@@ -242,6 +242,138 @@ def choose(
         out.print(f"flips to {f.overall} if {f.change}", highlight=False)
 
 
+@app.command()
+def cost(
+    instance_type: Annotated[
+        str | None, typer.Option(help="AWS or GCP name, with or without ml.")
+    ] = None,
+    workload: Annotated[str | None, typer.Option(help="inference or training.")] = None,
+    instance_count: Annotated[int | None, typer.Option(help="Instances (>= 1).")] = None,
+    hours_per_month: Annotated[float | None, typer.Option(help="0-744 hours.")] = None,
+    spot: Annotated[bool | None, typer.Option("--spot/--on-demand", help="Spot?")] = None,
+    mode: Annotated[
+        str | None, typer.Option(help="realtime, serverless, async, batch or multi_model.")
+    ] = None,
+    models: Annotated[int | None, typer.Option(help="Models served (>= 1).")] = None,
+    requests_per_month: Annotated[int | None, typer.Option(help="Serverless.")] = None,
+    avg_duration_ms: Annotated[float | None, typer.Option(help="Serverless.")] = None,
+    memory_gb: Annotated[float | None, typer.Option(help="Serverless, 1-6 GB.")] = None,
+    platform: Annotated[
+        list[str] | None, typer.Option(help="sagemaker, eks, vertex, gke (repeatable).")
+    ] = None,
+    engineer_cost: Annotated[float | None, typer.Option(help="USD per engineer-year.")] = None,
+    ops_fraction: Annotated[
+        float | None, typer.Option(help="Engineers per self-managed cluster.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Monthly cost on SageMaker, EKS, Vertex AI and GKE, with the arithmetic shown."""
+    from rich.table import Table
+
+    from assistant.tools import estimate_cost
+
+    given = {
+        "instance_type": instance_type,
+        "workload": workload,
+        "instance_count": instance_count,
+        "hours_per_month": hours_per_month,
+        "spot": spot,
+        "mode": mode,
+        "models": models,
+        "requests_per_month": requests_per_month,
+        "avg_duration_ms": avg_duration_ms,
+        "memory_gb": memory_gb,
+        "platforms": platform or None,
+        "engineer_cost": engineer_cost,
+        "ops_fraction": ops_fraction,
+    }
+    try:
+        result = estimate_cost({k: v for k, v in given.items() if v is not None})
+    except ValueError as exc:
+        raise _fail(_validation_message(exc)) from None
+    if as_json:
+        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+        return
+    table = Table(title="Monthly cost", title_justify="left", show_lines=True)
+    for col in ("platform", "USD/month", "breakdown"):
+        table.add_column(col)
+    for o in result.options:
+        lines = "\n".join(f"{ln.item}: ${ln.usd:,.2f} = {ln.formula}" for ln in o.breakdown)
+        table.add_row(o.platform, f"{o.monthly_usd:,.2f}", lines)
+    out.print(table)
+    out.print(f"cheapest: {result.cheapest}", highlight=False)
+    for o in result.options:
+        for a in o.assumptions:
+            out.print(
+                f"price: {a.item} ${a.unit_price:g} {a.unit} ({a.source}, as of {a.as_of})",
+                highlight=False,
+            )
+    for b in result.break_even:
+        out.print(f"break-even: {b.detail}", highlight=False)
+    for n in result.notes + [f"assumed: {a}" for a in result.assumptions]:
+        out.print(n, highlight=False)
+
+
+@app.command()
+def accelerator(
+    workload: Annotated[str | None, typer.Option(help="training or inference.")] = None,
+    framework: Annotated[
+        str | None, typer.Option(help="pytorch, jax, tensorflow or other.")
+    ] = None,
+    model_type: Annotated[
+        str | None, typer.Option(help="transformer, cnn, recsys, custom or other.")
+    ] = None,
+    cloud: Annotated[str | None, typer.Option(help="aws, gcp, azure or any.")] = None,
+    latency: Annotated[str | None, typer.Option(help="realtime or batch.")] = None,
+    custom_ops: Annotated[
+        bool | None, typer.Option("--custom-ops/--no-custom-ops", help="Custom kernels?")
+    ] = None,
+    params_billion: Annotated[float | None, typer.Option(help="Model size, billions.")] = None,
+    precision: Annotated[str | None, typer.Option(help="fp32, bf16, fp16, int8 or int4.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """TPU or GPU, a concrete chip, and how many hold the model."""
+    from assistant.tools import select_accelerator
+
+    given = {
+        "workload": workload,
+        "framework": framework,
+        "model_type": model_type,
+        "cloud": cloud,
+        "latency": latency,
+        "custom_ops": custom_ops,
+        "params_billion": params_billion,
+        "precision": precision,
+    }
+    try:
+        result = select_accelerator({k: v for k, v in given.items() if v is not None})
+    except ValueError as exc:
+        raise _fail(_validation_message(exc)) from None
+    if as_json:
+        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+        return
+    out.print(
+        f"[bold]{result.accelerator}: {result.suggested}[/]  (alternatives: "
+        f"{', '.join(result.alternatives)})"
+    )
+    for r in result.reasons:
+        out.print(
+            f"- {r.rule}: {r.detail} [{r.source} > {r.heading}]", highlight=False, markup=False
+        )
+    if result.memory:
+        out.print(f"memory: {result.memory.formula}", highlight=False)
+    if result.price:
+        p = result.price
+        out.print(
+            f"price: {p['chips']} x {result.suggested} at ${p['usd_per_chip_hour']:g}/chip-"
+            f"hour on {p['instance_type']} = ${p['usd_per_hour_for_chips']:g}/h "
+            f"({p['source']}, as of {p['as_of']})",
+            highlight=False,
+        )
+    for a in result.assumptions:
+        out.print(f"assumed: {a}", highlight=False)
+
+
 def _validation_message(exc: ValueError) -> str:
     """One line per bad field: 'field: what is wrong'."""
     errors = getattr(exc, "errors", None)

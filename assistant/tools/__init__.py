@@ -1,13 +1,72 @@
-"""Deterministic decision tools: typed inputs, transparent rules, no language model.
+"""Deterministic decision tools: typed inputs, transparent rules, sourced prices, no
+language model.
 
-from assistant.tools import choose_infrastructure
-choose_infrastructure({"team_size": 3, "ml_models": 4, "time_to_market": "urgent"})
+    from assistant.tools import choose_infrastructure, estimate_cost, select_accelerator
+    choose_infrastructure({"team_size": 3, "ml_models": 4, "time_to_market": "urgent"})
+    estimate_cost({"instance_type": "g5.xlarge", "hours_per_month": 730})
+    select_accelerator({"workload": "training", "framework": "jax", "cloud": "gcp"})
+
+Each takes its pydantic model, a plain dict or keywords; a bad field is a `ValueError`
+naming it; the result is a pydantic model whose `model_dump()` is the tool call's result.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from assistant.tools.accelerator import (
+    AcceleratorRecommendation,
+    AcceleratorRequest,
+    select_accelerator,
+)
+from assistant.tools.cost import CostEstimate, CostRequest, estimate_cost
 from assistant.tools.infrastructure import (
     InfrastructureContext,
     InfrastructureDecision,
     choose_infrastructure,
 )
 
-__all__ = ["InfrastructureContext", "InfrastructureDecision", "choose_infrastructure"]
+__all__ = [
+    "AcceleratorRecommendation",
+    "AcceleratorRequest",
+    "CostEstimate",
+    "CostRequest",
+    "InfrastructureContext",
+    "InfrastructureDecision",
+    "TOOLS",
+    "as_langchain_tools",
+    "choose_infrastructure",
+    "estimate_cost",
+    "select_accelerator",
+]
+
+# name -> (function, input model)
+TOOLS: dict[str, tuple[Any, type[BaseModel]]] = {
+    "choose_infrastructure": (choose_infrastructure, InfrastructureContext),
+    "estimate_cost": (estimate_cost, CostRequest),
+    "select_accelerator": (select_accelerator, AcceleratorRequest),
+}
+
+
+def as_langchain_tools() -> list[Any]:
+    """The three tools as LangChain `StructuredTool`s (same names, same schemas)."""
+    from langchain_core.tools import StructuredTool
+
+    tools = []
+    for name, (fn, schema) in TOOLS.items():
+
+        def run(_fn: Any = fn, **kwargs: Any) -> dict[str, Any]:
+            return dict(_fn(kwargs).model_dump())
+
+        tools.append(
+            StructuredTool.from_function(
+                func=run,
+                name=name,
+                description=(fn.__doc__ or name).strip(),
+                args_schema=schema.model_json_schema(),  # our function validates, and
+                # so knows which fields the caller left to their defaults
+            )
+        )
+    return tools

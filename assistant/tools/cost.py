@@ -1,0 +1,430 @@
+"""`estimate_cost`: monthly cost of a training or inference workload on SageMaker, EKS,
+Vertex AI and GKE, from the sourced price catalog (knowledge/data/prices.csv).
+
+Every line of the result shows its arithmetic (unit price x quantity), with the unit
+price's source and as-of date, so a reader can redo it by hand. Self-managed platforms
+(EKS, GKE) carry two more lines than their instances: the cluster fee and the engineers'
+time to run the cluster (a fraction of an engineer per cluster), so the options compare
+total cost of ownership, not only the bill.
+
+Cross-cloud equivalents are matched by accelerator and count (A10G has no GCP twin and maps
+to L4); CPU instances map to the GCP type with the nearest vCPU count.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.tools.catalog import prices
+
+Platform = Literal["sagemaker", "eks", "vertex", "gke"]
+PLATFORMS: tuple[str, ...] = ("sagemaker", "eks", "vertex", "gke")
+CLUSTER_HOURS = 730  # a cluster stands all month, whatever its nodes do
+EQUIVALENT_ACCELERATOR = {"a10g": "l4"}  # no A10G on Google Cloud; L4 is the same class
+
+DEFAULTS: dict[str, Any] = {
+    "workload": "inference",
+    "instance_type": "ml.g5.xlarge",
+    "instance_count": 1,
+    "hours_per_month": 730.0,
+    "spot": False,
+    "mode": "realtime",
+    "models": 1,
+    "engineer_cost": 180_000.0,
+    "ops_fraction": 0.25,
+}
+
+
+class CostRequest(BaseModel):
+    """The workload to price. Missing fields take `DEFAULTS`, listed as assumptions."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    workload: Literal["inference", "training"] = DEFAULTS["workload"]
+    instance_type: str = Field(DEFAULTS["instance_type"], min_length=1)
+    instance_count: int = Field(DEFAULTS["instance_count"], ge=1, le=10_000)
+    hours_per_month: float = Field(DEFAULTS["hours_per_month"], ge=0, le=744)
+    spot: bool = DEFAULTS["spot"]
+    mode: Literal["realtime", "serverless", "async", "batch", "multi_model"] = DEFAULTS["mode"]
+    models: int = Field(DEFAULTS["models"], ge=1, le=100_000)
+    requests_per_month: int | None = Field(None, ge=0)
+    avg_duration_ms: float | None = Field(None, gt=0, le=900_000)
+    memory_gb: float | None = Field(None, ge=1, le=6)
+    platforms: list[Platform] | None = None
+    engineer_cost: float = Field(DEFAULTS["engineer_cost"], gt=0)
+    ops_fraction: float = Field(DEFAULTS["ops_fraction"], ge=0, le=10)
+
+
+class Line(BaseModel):
+    item: str
+    usd: float
+    formula: str
+
+
+class PriceAssumption(BaseModel):
+    item: str
+    unit_price: float
+    unit: str
+    source: str
+    as_of: str
+
+
+class CostOption(BaseModel):
+    platform: str
+    monthly_usd: float
+    bill_usd: float = Field(description="what the cloud invoices, without engineer time")
+    instance_type: str
+    breakdown: list[Line]
+    assumptions: list[PriceAssumption]
+
+
+class BreakEven(BaseModel):
+    self_managed: str
+    managed: str
+    instances: int | None = Field(description="instances from which self-managed is cheaper")
+    detail: str
+
+
+class CostEstimate(BaseModel):
+    options: list[CostOption]
+    cheapest: str | None
+    notes: list[str]
+    break_even: list[BreakEven]
+    assumptions: list[str]
+    inputs: dict[str, Any]
+
+
+def _rows() -> list[dict[str, str]]:
+    return prices()
+
+
+def _find(service: str, instance_type: str) -> dict[str, str] | None:
+    for row in _rows():
+        if row.get("service") == service and row.get("instance_type") == instance_type:
+            return row
+    return None
+
+
+def _num(row: dict[str, str], key: str) -> float | None:
+    try:
+        value = row.get(key, "")
+        return float(value) if value not in ("", None) else None
+    except ValueError:
+        return None
+
+
+def _resolve(instance_type: str) -> tuple[str, dict[str, str]]:
+    """(provider, base row) for an AWS or GCP instance name, with or without `ml.`."""
+    name = instance_type.strip()
+    base = name[3:] if name.startswith("ml.") else name
+    for service, provider in (("ec2", "aws"), ("compute_engine", "gcp")):
+        row = _find(service, base)
+        if row is not None:
+            return provider, row
+    known = sorted(
+        {
+            r["instance_type"]
+            for r in _rows()
+            if r.get("service") in ("ec2", "compute_engine", "sagemaker")
+        }
+    )
+    close = difflib.get_close_matches(name, known, n=4, cutoff=0.5)
+    hint = f"; closest known: {', '.join(close)}" if close else ""
+    raise ValueError(f"instance_type: unknown {instance_type!r}{hint}")
+
+
+def _equivalent(row: dict[str, str], provider: str) -> dict[str, str] | None:
+    """The other cloud's instance with the same accelerator and count (CPU: nearest vCPUs)."""
+    target = "compute_engine" if provider == "aws" else "ec2"
+    acc = row.get("accelerator", "none") or "none"
+    count = _num(row, "accelerator_count") or 0
+    if acc != "none":
+        wanted = {acc, EQUIVALENT_ACCELERATOR.get(acc, acc)}
+        wanted |= {k for k, v in EQUIVALENT_ACCELERATOR.items() if v == acc}
+        for r in _rows():
+            if (
+                r.get("service") == target
+                and r.get("accelerator") in wanted
+                and (_num(r, "accelerator_count") or 0) == count
+            ):
+                return r
+        return None
+    vcpus = _num(row, "vcpus") or 0
+    cpus = [
+        r
+        for r in _rows()
+        if r.get("service") == target
+        and (r.get("accelerator") or "none") == "none"
+        and _num(r, "vcpus")
+    ]
+    if not cpus:
+        return None
+    return min(
+        cpus, key=lambda r: (abs((_num(r, "vcpus") or 0) - vcpus), _num(r, "usd_per_hour") or 0)
+    )
+
+
+def _price(row: dict[str, str], spot: bool) -> tuple[float, str, bool]:
+    on_demand = _num(row, "usd_per_hour") or 0.0
+    spot_price = _num(row, "spot_usd_per_hour")
+    if spot and spot_price is not None and spot_price <= on_demand:
+        return spot_price, "spot", True
+    return on_demand, "on-demand", False
+
+
+def _assumption(item: str, row: dict[str, str], price: float, unit: str) -> PriceAssumption:
+    return PriceAssumption(
+        item=item,
+        unit_price=price,
+        unit=unit,
+        source=row.get("source", ""),
+        as_of=row.get("as_of", ""),
+    )
+
+
+def _fee_row(service: str) -> dict[str, str] | None:
+    for row in _rows():
+        if row.get("service") == service:
+            return row
+    return None
+
+
+def estimate_cost(
+    request: CostRequest | dict[str, Any] | None = None, **fields: Any
+) -> CostEstimate:
+    """Estimate the monthly cost of a training or inference workload on SageMaker, EKS,
+    Vertex AI and GKE, with each line's unit price, source and as-of date, the engineer
+    time self-managed clusters need, and the break-even instance count."""
+    if isinstance(request, CostRequest):
+        given = request.model_dump(exclude_unset=True)
+    elif request is None:
+        given = {}
+    elif isinstance(request, dict):
+        given = dict(request)
+    else:
+        raise ValueError(f"request must be a CostRequest or a dict, got {type(request).__name__}")
+    given.update(fields)
+    req = CostRequest.model_validate(given)
+    assumptions = [
+        f"{k} = {DEFAULTS[k]!r} (default; pass {k} to change it)"
+        for k in DEFAULTS
+        if k not in given
+    ]
+    notes: list[str] = []
+    provider, base = _resolve(req.instance_type)
+    other = _equivalent(base, provider)
+    aws_row = base if provider == "aws" else other
+    gcp_row = base if provider == "gcp" else other
+    wanted: list[str] = list(req.platforms) if req.platforms else list(PLATFORMS)
+    spot_allowed = req.spot and (req.workload == "training" or req.mode == "batch")
+    if req.spot and not spot_allowed:
+        notes.append(
+            "spot is for training and batch work, not real-time inference: capacity "
+            "can be reclaimed at short notice; priced on-demand instead."
+        )
+    instances = req.instance_count * (req.models if req.mode == "realtime" else 1)
+    if req.mode == "realtime" and req.models > 1:
+        notes.append(
+            f"real-time mode: one endpoint per model ({req.models} models x "
+            f"{req.instance_count} instances); multi_model mode shares instances."
+        )
+    options: list[CostOption] = []
+
+    def compute_line(
+        row: dict[str, str], label: str, spot_ok: bool, opt: list[PriceAssumption]
+    ) -> tuple[Line, float]:
+        price, kind, used_spot = _price(row, spot_ok)
+        if spot_ok and not used_spot:
+            notes.append(f"no sourced spot price for {row['instance_type']}: on-demand used.")
+        usd = price * instances * req.hours_per_month
+        opt.append(_assumption(f"{row['instance_type']} {kind}", row, price, "USD/hour"))
+        return Line(
+            item=f"{label} ({kind})",
+            usd=round(usd, 2),
+            formula=f"${price:g}/h x {instances} x {req.hours_per_month:g} h",
+        ), price
+
+    def self_managed(platform: str, row: dict[str, str], fee_service: str) -> None:
+        opt: list[PriceAssumption] = []
+        lines = []
+        line, _ = compute_line(row, f"{row['instance_type']} compute", spot_allowed, opt)
+        lines.append(line)
+        fee = _fee_row(fee_service)
+        if fee is not None:
+            fee_price = _num(fee, "usd_per_hour") or 0.0
+            opt.append(_assumption(f"{fee_service} cluster fee", fee, fee_price, "USD/hour"))
+            lines.append(
+                Line(
+                    item="cluster fee",
+                    usd=round(fee_price * CLUSTER_HOURS, 2),
+                    formula=f"${fee_price:g}/h x {CLUSTER_HOURS} h",
+                )
+            )
+        else:
+            notes.append(f"no sourced {fee_service} cluster fee in the catalog: left out.")
+        bill = sum(x.usd for x in lines)
+        ops = req.ops_fraction * req.engineer_cost / 12
+        lines.append(
+            Line(
+                item="operations (engineer time)",
+                usd=round(ops, 2),
+                formula=f"{req.ops_fraction:g} engineer x ${req.engineer_cost:,.0f} / 12 months",
+            )
+        )
+        options.append(
+            CostOption(
+                platform=platform,
+                monthly_usd=round(bill + ops, 2),
+                bill_usd=round(bill, 2),
+                instance_type=row["instance_type"],
+                breakdown=lines,
+                assumptions=opt,
+            )
+        )
+
+    def managed(platform: str, row: dict[str, str]) -> None:
+        opt: list[PriceAssumption] = []
+        line, _ = compute_line(
+            row, f"{row['instance_type']} compute", spot_allowed and req.workload == "training", opt
+        )
+        options.append(
+            CostOption(
+                platform=platform,
+                monthly_usd=line.usd,
+                bill_usd=line.usd,
+                instance_type=row["instance_type"],
+                breakdown=[line],
+                assumptions=opt,
+            )
+        )
+
+    if req.mode == "serverless":
+        _serverless(req, wanted, options, notes)
+    else:
+        if aws_row is not None and "sagemaker" in wanted:
+            sm = _find("sagemaker", f"ml.{aws_row['instance_type']}")
+            if sm is not None:
+                managed("sagemaker", sm)
+            else:
+                notes.append(
+                    f"no sourced SageMaker price for ml.{aws_row['instance_type']} "
+                    "(EC2 prices are not SageMaker prices): sagemaker left out."
+                )
+        if aws_row is not None and "eks" in wanted:
+            self_managed("eks", aws_row, "eks")
+        if gcp_row is not None and "vertex" in wanted:
+            vx = _find("vertex_ai", gcp_row["instance_type"])
+            if vx is not None:
+                managed("vertex", vx)
+            else:
+                notes.append(
+                    f"no sourced Vertex AI price for {gcp_row['instance_type']}: vertex left out."
+                )
+        if gcp_row is not None and "gke" in wanted:
+            self_managed("gke", gcp_row, "gke")
+        if other is None:
+            notes.append(
+                f"no equivalent of {base['instance_type']} on the other cloud in the catalog."
+            )
+    if req.mode == "serverless" or req.mode == "async":
+        notes.append(
+            "serverless endpoints have cold starts and no GPUs; async endpoints "
+            "queue requests and can scale to zero."
+        )
+    cheapest = min(options, key=lambda o: o.monthly_usd).platform if options else None
+    return CostEstimate(
+        options=options,
+        cheapest=cheapest,
+        notes=list(dict.fromkeys(notes)),
+        break_even=_break_even(options, req),
+        assumptions=assumptions,
+        inputs=req.model_dump(),
+    )
+
+
+def _serverless(
+    req: CostRequest, wanted: list[str], options: list[CostOption], notes: list[str]
+) -> None:
+    if "sagemaker" not in wanted:
+        notes.append("serverless mode is priced for SageMaker only.")
+        return
+    missing = [
+        n for n in ("requests_per_month", "avg_duration_ms", "memory_gb") if getattr(req, n) is None
+    ]
+    if missing:
+        raise ValueError(f"{', '.join(missing)}: required when mode is 'serverless'")
+    row = next(
+        (
+            r
+            for r in _rows()
+            if r.get("service") == "sagemaker_serverless" and r.get("unit") == "gb-second"
+        ),
+        None,
+    )
+    if row is None:
+        notes.append("no sourced SageMaker Serverless price in the catalog.")
+        return
+    price = _num(row, "usd_per_hour") or 0.0  # per GB-second for this row's unit
+    assert req.requests_per_month is not None and req.avg_duration_ms is not None
+    assert req.memory_gb is not None
+    gb_seconds = req.requests_per_month * req.avg_duration_ms / 1000 * req.memory_gb
+    usd = gb_seconds * price
+    options.append(
+        CostOption(
+            platform="sagemaker",
+            monthly_usd=round(usd, 2),
+            bill_usd=round(usd, 2),
+            instance_type="serverless",
+            breakdown=[
+                Line(
+                    item="serverless compute",
+                    usd=round(usd, 2),
+                    formula=f"{req.requests_per_month:,} requests x "
+                    f"{req.avg_duration_ms / 1000:g} s x {req.memory_gb:g} GB x "
+                    f"${price:g}/GB-s",
+                )
+            ],
+            assumptions=[_assumption("SageMaker Serverless", row, price, "USD/GB-second")],
+        )
+    )
+    notes.append("serverless data-processing charges are not included.")
+
+
+def _break_even(options: list[CostOption], req: CostRequest) -> list[BreakEven]:
+    by = {o.platform: o for o in options}
+    out = []
+    per_instance = max(1, req.instance_count * (req.models if req.mode == "realtime" else 1))
+    for mine, theirs in (("eks", "sagemaker"), ("gke", "vertex")):
+        if mine not in by or theirs not in by:
+            continue
+        compute_mine = by[mine].breakdown[0].usd / per_instance
+        fixed = sum(line.usd for line in by[mine].breakdown[1:])
+        compute_theirs = by[theirs].breakdown[0].usd / per_instance
+        saving = compute_theirs - compute_mine
+        if saving <= 0:
+            out.append(
+                BreakEven(
+                    self_managed=mine,
+                    managed=theirs,
+                    instances=None,
+                    detail=f"{theirs} costs no more per instance than {mine}: "
+                    "self-managed never breaks even on price.",
+                )
+            )
+            continue
+        n = math.floor(fixed / saving) + 1
+        out.append(
+            BreakEven(
+                self_managed=mine,
+                managed=theirs,
+                instances=n,
+                detail=f"${fixed:,.2f} fixed a month (cluster fee and engineer "
+                f"time) / ${saving:,.2f} saved per instance a month -> "
+                f"{mine} is cheaper from {n} instances",
+            )
+        )
+    return out

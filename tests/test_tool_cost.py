@@ -1,0 +1,141 @@
+"""`estimate_cost`: arithmetic, TCO lines, break-even and invariants, on a fixed price table
+(tests/data/prices_fixture.csv, given through MLINFRA_PRICES as a user's own file would be)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assistant.tools import estimate_cost
+
+FIXTURE = Path(__file__).parent / "data" / "prices_fixture.csv"
+
+
+@pytest.fixture(autouse=True)
+def fixed_prices(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MLINFRA_PRICES", str(FIXTURE))
+
+
+def _by(result):  # type: ignore[no-untyped-def]
+    return {o.platform: o for o in result.options}
+
+
+def test_one_gpu_instance_all_month_by_hand() -> None:
+    r = estimate_cost(instance_type="g5.xlarge", hours_per_month=730)
+    opts = _by(r)
+    assert set(opts) == {"sagemaker", "eks", "vertex", "gke"}
+    assert opts["sagemaker"].monthly_usd == round(1.408 * 730, 2)  # 1027.84
+    eks = opts["eks"]
+    assert [line.usd for line in eks.breakdown] == [
+        round(1.006 * 730, 2),  # 734.38 compute
+        round(0.10 * 730, 2),  # 73.00 cluster fee
+        round(0.25 * 180_000 / 12, 2),  # 3750.00 engineer time
+    ]
+    assert eks.bill_usd == round(734.38 + 73.0, 2)
+    assert opts["gke"].instance_type == "g2-standard-4"  # A10G maps to L4 on GCP
+    # One instance does not pay for a platform team: a managed option is cheapest.
+    assert r.cheapest == "vertex" and opts["vertex"].monthly_usd == round(0.81 * 730, 2)
+    be = {b.self_managed: b for b in r.break_even}
+    # (73 + 3750) / (1027.84 - 734.38) = 13.03 -> EKS is cheaper from 14 instances
+    assert be["eks"].instances == 14
+    at_13 = _by(estimate_cost(instance_type="g5.xlarge", instance_count=13))
+    at_14 = _by(estimate_cost(instance_type="g5.xlarge", instance_count=14))
+    assert at_13["eks"].monthly_usd > at_13["sagemaker"].monthly_usd
+    assert at_14["eks"].monthly_usd < at_14["sagemaker"].monthly_usd
+
+
+def test_every_option_shows_unit_price_source_and_date() -> None:
+    for option in estimate_cost(instance_type="ml.g5.xlarge").options:
+        assert option.assumptions
+        for a in option.assumptions:
+            assert a.unit_price > 0 and a.source.startswith("https://") and a.as_of
+
+
+def test_spot_is_not_used_for_realtime_inference() -> None:
+    r = estimate_cost(instance_type="g5.xlarge", spot=True)
+    assert _by(r)["eks"].breakdown[0].usd == round(1.006 * 730, 2)
+    assert any("not real-time inference" in n for n in r.notes)
+    t = estimate_cost(instance_type="g5.xlarge", spot=True, workload="training")
+    assert _by(t)["eks"].breakdown[0].usd == round(0.40 * 730, 2)
+
+
+def test_serverless_is_priced_per_gb_second() -> None:
+    r = estimate_cost(
+        mode="serverless", requests_per_month=1_000_000, avg_duration_ms=200, memory_gb=2
+    )
+    (option,) = r.options
+    assert option.platform == "sagemaker"
+    assert option.monthly_usd == round(1_000_000 * 0.2 * 2 * 0.00002, 2)  # 8.00
+    with pytest.raises(ValueError, match="requests_per_month"):
+        estimate_cost(mode="serverless")
+
+
+def test_realtime_endpoints_per_model_vs_multi_model_sharing() -> None:
+    each = _by(estimate_cost(instance_type="m5.xlarge", models=20))["sagemaker"]
+    shared = _by(estimate_cost(instance_type="m5.xlarge", models=20, mode="multi_model"))
+    assert each.monthly_usd == pytest.approx(20 * shared["sagemaker"].monthly_usd, abs=0.05)
+
+
+@pytest.mark.parametrize(
+    ("bad", "field"),
+    [
+        ({"hours_per_month": 800}, "hours_per_month"),
+        ({"instance_count": 0}, "instance_count"),
+        ({"instance_count": -3}, "instance_count"),
+        ({"mode": "streaming"}, "mode"),
+        ({"platforms": ["azure"]}, "platforms"),
+        ({"instance_typo": "g5.xlarge"}, "instance_typo"),
+    ],
+)
+def test_bad_input_names_the_field(bad: dict, field: str) -> None:  # type: ignore[type-arg]
+    with pytest.raises(ValueError, match=field):
+        estimate_cost(bad)
+
+
+def test_unknown_instance_type_lists_the_closest_names() -> None:
+    with pytest.raises(ValueError, match=r"instance_type: unknown 'g5\.xlarg'.*g5\.xlarge"):
+        estimate_cost(instance_type="g5.xlarg")
+
+
+workloads = st.fixed_dictionaries(
+    {
+        "instance_type": st.sampled_from(
+            ["g5.xlarge", "ml.g5.xlarge", "m5.xlarge", "g2-standard-4", "n2-standard-4"]
+        ),
+        "instance_count": st.integers(1, 50),
+        "hours_per_month": st.floats(0, 744, allow_nan=False),
+        "workload": st.sampled_from(["inference", "training"]),
+        "mode": st.sampled_from(["realtime", "async", "batch", "multi_model"]),
+        "models": st.integers(1, 30),
+    }
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(workloads, st.floats(0, 744, allow_nan=False), st.integers(0, 20))
+def test_more_hours_or_instances_never_cost_less(
+    case: dict,
+    more_hours: float,  # type: ignore[type-arg]
+    more_instances: int,
+) -> None:
+    base = _by(estimate_cost(case))
+    bigger = {
+        **case,
+        "hours_per_month": min(744.0, case["hours_per_month"] + more_hours),
+        "instance_count": case["instance_count"] + more_instances,
+    }
+    for platform, option in _by(estimate_cost(bigger)).items():
+        assert option.monthly_usd >= base[platform].monthly_usd - 1e-6
+
+
+@settings(max_examples=200, deadline=None)
+@given(workloads)
+def test_spot_never_costs_more_than_on_demand(case: dict) -> None:  # type: ignore[type-arg]
+    on_demand = _by(estimate_cost({**case, "spot": False}))
+    spot = _by(estimate_cost({**case, "spot": True}))
+    assert set(spot) == set(on_demand)
+    for platform, option in spot.items():
+        assert option.monthly_usd <= on_demand[platform].monthly_usd + 1e-6
