@@ -139,3 +139,31 @@ def test_spot_never_costs_more_than_on_demand(case: dict) -> None:  # type: igno
     assert set(spot) == set(on_demand)
     for platform, option in spot.items():
         assert option.monthly_usd <= on_demand[platform].monthly_usd + 1e-6
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda rows: [rows[0].replace(",source,as_of", ",as_of")] + rows[1:], "missing columns"),
+        (lambda rows: rows[:2] + [rows[2].replace("1.408", "-1.408")] + rows[3:], "row 3"),
+        (lambda rows: rows + [rows[1]], "duplicate of row 2"),
+        (
+            lambda rows: (
+                rows[:2] + [rows[2].replace("https://example.test/sagemaker", "")] + rows[3:]
+            ),
+            "row 3: source",
+        ),
+        (lambda rows: rows[:1] + [rows[1].replace("0.40", "2.0")] + rows[2:], "row 2: spot"),
+    ],
+)
+def test_a_bad_price_file_is_rejected_with_the_row(
+    edit,
+    message: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    bad = tmp_path / "my-prices.csv"
+    bad.write_text("\n".join(edit(FIXTURE.read_text().strip().split("\n"))) + "\n")
+    monkeypatch.setenv("MLINFRA_PRICES", str(bad))
+    with pytest.raises(ValueError, match=message):
+        estimate_cost(instance_type="g5.xlarge")

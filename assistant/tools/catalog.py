@@ -43,11 +43,65 @@ def accelerators() -> dict[str, AcceleratorSpec]:
         }
 
 
-def _read_prices(path: Path) -> list[dict[str, str]]:
+PRICE_COLUMNS = (
+    "provider",
+    "service",
+    "instance_type",
+    "region",
+    "usd_per_hour",
+    "spot_usd_per_hour",
+    "accelerator",
+    "accelerator_count",
+    "accelerator_memory_gb",
+    "vcpus",
+    "memory_gb",
+    "unit",
+    "source",
+    "as_of",
+)
+_KEY = ("provider", "service", "instance_type", "region")
+
+
+def _read_prices(path: Path, required: bool = False) -> list[dict[str, str]]:
+    """Rows of a price file, checked: every column present, prices numbers >= 0, spot no
+    dearer than on-demand, a source and a date on every row, no row twice. A bad file is a
+    ValueError naming the file and the row (the header is row 1)."""
     if not path.exists():
+        if required:
+            raise ValueError(f"MLINFRA_PRICES: no such file {path}")
         return []
     with path.open(newline="") as fh:
-        return [dict(row) for row in csv.DictReader(fh)]
+        reader = csv.DictReader(fh)
+        missing = [c for c in PRICE_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ValueError(f"{path}: missing columns {', '.join(missing)}")
+        rows: list[dict[str, str]] = []
+        seen: dict[tuple[str, ...], int] = {}
+        for number, row in enumerate(reader, start=2):
+            where = f"{path}, row {number}"
+            try:
+                price = float(row["usd_per_hour"])
+            except (TypeError, ValueError):
+                raise ValueError(f"{where}: usd_per_hour is not a number") from None
+            if price < 0:
+                raise ValueError(f"{where}: usd_per_hour is negative ({price})")
+            if row.get("spot_usd_per_hour"):
+                try:
+                    spot = float(row["spot_usd_per_hour"])
+                except ValueError:
+                    raise ValueError(f"{where}: spot_usd_per_hour is not a number") from None
+                if spot < 0 or spot > price:
+                    raise ValueError(f"{where}: spot_usd_per_hour must be 0..usd_per_hour")
+            if not (row.get("source") or "").startswith(("http://", "https://")):
+                raise ValueError(f"{where}: source must be a URL")
+            if not row.get("as_of"):
+                raise ValueError(f"{where}: as_of is empty")
+            key = tuple(row[k] for k in _KEY)
+            if key in seen:
+                raise ValueError(f"{where}: duplicate of row {seen[key]} ({', '.join(key)})")
+            seen[key] = number
+            rows.append(dict(row))
+        return rows
 
 
 def prices() -> list[dict[str, str]]:
@@ -56,8 +110,7 @@ def prices() -> list[dict[str, str]]:
     rows = _read_prices(DATA / "prices.csv")
     override = os.environ.get("MLINFRA_PRICES")
     if override:
-        key = ("provider", "service", "instance_type", "region")
-        mine = _read_prices(Path(override))
-        replaced = {tuple(r.get(k, "") for k in key) for r in mine}
-        rows = [r for r in rows if tuple(r.get(k, "") for k in key) not in replaced] + mine
+        mine = _read_prices(Path(override), required=True)
+        replaced = {tuple(r.get(k, "") for k in _KEY) for r in mine}
+        rows = [r for r in rows if tuple(r.get(k, "") for k in _KEY) not in replaced] + mine
     return rows
