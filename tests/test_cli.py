@@ -45,7 +45,7 @@ def test_ask_json_matches_the_contract(env: dict) -> None:  # type: ignore[type-
 def test_ask_renders_markdown_and_a_sources_table(env: dict) -> None:  # type: ignore[type-arg]
     result = CliRunner().invoke(app, ["ask", "What is Vertex AI Reduction Server?"])
     assert result.exit_code == 0, result.output
-    assert "Sources" in result.stdout and "vertex-ai.md" in result.stdout
+    assert "Sources" in result.stdout and "vertex-ai" in result.stdout
 
 
 def test_sources_lists_passages_with_scores(env: dict) -> None:  # type: ignore[type-arg]

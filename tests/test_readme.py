@@ -50,8 +50,10 @@ def test_readme_python_snippet_prints_a_cited_answer(tmp_path: Path, model_dir: 
 
 def test_readme_cli_commands_run(tmp_path: Path, model_dir: Path) -> None:
     env = _env(tmp_path, model_dir)
-    commands = re.findall(r"^mlinfra (ingest|ask|sources)(.*)$", README, flags=re.M)
-    assert {c[0] for c in commands} == {"ingest", "ask", "sources"}
+    commands = re.findall(
+        r"^mlinfra (ingest|ask|sources|choose|cost|accelerator)(.*)$", README, flags=re.M
+    )
+    assert {c[0] for c in commands} >= {"ingest", "ask", "sources", "choose", "cost", "accelerator"}
     for name, rest in commands:
         args = [a.strip('"') for a in re.findall(r'"[^"]*"|\S+', rest.split("#")[0])]
         result = subprocess.run(
@@ -77,3 +79,16 @@ def test_import_assistant_stays_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_readme_tools_example_runs() -> None:
+    block = next(
+        b
+        for b in re.findall(r"```python\n(.*?)```", README, flags=re.S)
+        if "from assistant.tools import" in b
+    )
+    namespace: dict[str, object] = {}
+    exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    assert namespace["d"].overall == "managed"  # type: ignore[attr-defined]
+    assert namespace["a"].accelerator == "tpu"  # type: ignore[attr-defined]
+    assert namespace["c"].options  # type: ignore[attr-defined]

@@ -167,3 +167,30 @@ def test_a_bad_price_file_is_rejected_with_the_row(
     monkeypatch.setenv("MLINFRA_PRICES", str(bad))
     with pytest.raises(ValueError, match=message):
         estimate_cost(instance_type="g5.xlarge")
+
+
+def test_the_shipped_catalog_is_valid_sourced_and_dated(monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.tools.catalog import prices
+
+    monkeypatch.delenv("MLINFRA_PRICES")
+    rows = prices()  # validated on load: columns, numbers, sources, dates, no duplicates
+    assert len(rows) >= 10
+    assert {r["service"] for r in rows} >= {"ec2", "sagemaker", "eks", "gke", "cloud_tpu"}
+    assert all(r["source"].startswith("https://") and len(r["as_of"]) == 10 for r in rows)
+
+
+def test_sagemaker_vs_eks_for_one_g5_all_month_on_the_shipped_catalog(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from assistant.tools.catalog import prices
+
+    monkeypatch.delenv("MLINFRA_PRICES")
+    table = {(r["service"], r["instance_type"]): float(r["usd_per_hour"]) for r in prices()}
+    sm, ec2 = table[("sagemaker", "ml.g5.xlarge")], table[("ec2", "g5.xlarge")]
+    fee = table[("eks", "cluster-standard-support")]
+    r = estimate_cost(instance_type="ml.g5.xlarge", hours_per_month=730)
+    opts = _by(r)
+    assert opts["sagemaker"].monthly_usd == round(sm * 730, 2)
+    assert opts["eks"].bill_usd == round(ec2 * 730, 2) + round(fee * 730, 2)
+    assert opts["eks"].monthly_usd == pytest.approx(opts["eks"].bill_usd + 3750, abs=0.01)
+    assert any("no sourced" in n or "no equivalent" in n for n in r.notes)  # GCP rows missing

@@ -28,6 +28,8 @@ H_COST = "Cost efficiency: the 3x figure"
 H_CHOOSING = "Choosing"
 H_PORTABILITY = "Software and portability"
 MEMORY_GUIDE = "accelerator-memory.md"
+H_INFERENCE_MEMORY = "Bytes per parameter for inference"
+H_TRAINING_MEMORY = "Training memory: about 16 bytes per parameter"
 BYTES_PER_PARAM = {"fp32": 4.0, "bf16": 2.0, "fp16": 2.0, "int8": 1.0, "int4": 0.5}
 TRAINING_BYTES_PER_PARAM = 16.0  # bf16 weights + grads, fp32 master + Adam m and v
 OVERHEAD = 0.20  # activations, KV cache, framework buffers (a rough, stated rule)
@@ -300,7 +302,7 @@ def select_accelerator(
                 "memory",
                 f"about {total:,.1f} GB needed; {count} x {chip} "
                 f"({specs[chip].memory_gb:g} GB each) holds it.",
-                "",
+                H_TRAINING_MEMORY if req.workload == "training" else H_INFERENCE_MEMORY,
                 source=MEMORY_GUIDE,
             )
         )
