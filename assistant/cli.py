@@ -12,7 +12,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -219,12 +219,8 @@ def choose(
         "requires_custom_controls": custom_controls,
         "data_stays_in_cloud": data_stays_in_cloud,
     }
-    try:
-        result = choose_infrastructure({k: v for k, v in given.items() if v is not None})
-    except ValueError as exc:
-        raise _fail(_validation_message(exc)) from None
-    if as_json:
-        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+    result = _run_tool(choose_infrastructure, given, as_json)
+    if result is None:
         return
     out.print(
         f"[bold]overall: {result.overall}[/]  (training {result.training}, serving "
@@ -287,12 +283,8 @@ def cost(
         "engineer_cost": engineer_cost,
         "ops_fraction": ops_fraction,
     }
-    try:
-        result = estimate_cost({k: v for k, v in given.items() if v is not None})
-    except ValueError as exc:
-        raise _fail(_validation_message(exc)) from None
-    if as_json:
-        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+    result = _run_tool(estimate_cost, given, as_json)
+    if result is None:
         return
     table = Table(title="Monthly cost", title_justify="left", show_lines=True)
     for col in ("platform", "USD/month", "breakdown"):
@@ -345,12 +337,8 @@ def accelerator(
         "params_billion": params_billion,
         "precision": precision,
     }
-    try:
-        result = select_accelerator({k: v for k, v in given.items() if v is not None})
-    except ValueError as exc:
-        raise _fail(_validation_message(exc)) from None
-    if as_json:
-        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+    result = _run_tool(select_accelerator, given, as_json)
+    if result is None:
         return
     out.print(
         f"[bold]{result.accelerator}: {result.suggested}[/]  (alternatives: "
@@ -372,6 +360,19 @@ def accelerator(
         )
     for a in result.assumptions:
         out.print(f"assumed: {a}", highlight=False)
+
+
+def _run_tool(tool: Any, given: dict[str, Any], as_json: bool) -> Any:
+    """Run a tool on the options the user gave (unset ones keep the tool's defaults, which
+    it lists as assumptions); print JSON and return None with --json, else the result."""
+    try:
+        result = tool({k: v for k, v in given.items() if v is not None})
+    except ValueError as exc:
+        raise _fail(_validation_message(exc)) from None
+    if as_json:
+        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+        return None
+    return result
 
 
 def _validation_message(exc: ValueError) -> str:

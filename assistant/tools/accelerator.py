@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from assistant.tools.catalog import accelerators, prices
 from assistant.tools.infrastructure import Reason
+from assistant.tools.inputs import validated
 
 GUIDE = "tpu-vs-gpu.md"
 H_TPU = "When TPUs fit"
@@ -255,23 +256,7 @@ def select_accelerator(
     """Choose TPU or GPU for a training or inference workload, name a concrete chip and
     alternatives, and, when the model size is given, estimate its memory and the smallest
     number of chips that hold it, with their hourly price."""
-    if isinstance(request, AcceleratorRequest):
-        given = request.model_dump(exclude_unset=True)
-    elif request is None:
-        given = {}
-    elif isinstance(request, dict):
-        given = dict(request)
-    else:
-        raise ValueError(
-            f"request must be an AcceleratorRequest or a dict, got {type(request).__name__}"
-        )
-    given.update(fields)
-    req = AcceleratorRequest.model_validate(given)
-    assumptions = [
-        f"{name} = {DEFAULTS[name]!r} (default; pass {name} to change it)"
-        for name in DEFAULTS
-        if name not in given
-    ]
+    req, assumptions = validated(AcceleratorRequest, request, fields, DEFAULTS)
     family, reasons = _family(req)
     specs = accelerators()
     memory = None

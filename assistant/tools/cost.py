@@ -20,6 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.tools.catalog import prices
+from assistant.tools.inputs import validated
 
 Platform = Literal["sagemaker", "eks", "vertex", "gke"]
 PLATFORMS: tuple[str, ...] = ("sagemaker", "eks", "vertex", "gke")
@@ -199,21 +200,7 @@ def estimate_cost(
     """Estimate the monthly cost of a training or inference workload on SageMaker, EKS,
     Vertex AI and GKE, with each line's unit price, source and as-of date, the engineer
     time self-managed clusters need, and the break-even instance count."""
-    if isinstance(request, CostRequest):
-        given = request.model_dump(exclude_unset=True)
-    elif request is None:
-        given = {}
-    elif isinstance(request, dict):
-        given = dict(request)
-    else:
-        raise ValueError(f"request must be a CostRequest or a dict, got {type(request).__name__}")
-    given.update(fields)
-    req = CostRequest.model_validate(given)
-    assumptions = [
-        f"{k} = {DEFAULTS[k]!r} (default; pass {k} to change it)"
-        for k in DEFAULTS
-        if k not in given
-    ]
+    req, assumptions = validated(CostRequest, request, fields, DEFAULTS)
     notes: list[str] = []
     provider, base = _resolve(req.instance_type)
     other = _equivalent(base, provider)

@@ -23,6 +23,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from assistant.tools.inputs import validated
+
 Stage = Literal["managed", "kubernetes"]
 GUIDE = "build-vs-buy.md"
 H_MANAGED = "When a managed platform is the right call"
@@ -276,23 +278,7 @@ def choose_infrastructure(
     """Decide where to run training, serving and experimentation: a managed ML platform
     (SageMaker, Vertex AI), self-managed Kubernetes, or a hybrid, with the rules that fired,
     the defaults assumed, and the single changes that would flip the decision."""
-    if isinstance(context, InfrastructureContext):
-        given = context.model_dump(exclude_unset=True)
-    elif context is None:
-        given = {}
-    elif isinstance(context, dict):
-        given = dict(context)
-    else:
-        raise ValueError(
-            f"context must be an InfrastructureContext or a dict, got {type(context).__name__}"
-        )
-    given.update(fields)
-    ctx = InfrastructureContext.model_validate(given)
-    assumed = [
-        f"{name} = {DEFAULTS[name]!r} (default; pass {name} to change it)"
-        for name in DEFAULTS
-        if name not in given
-    ]
+    ctx, assumed = validated(InfrastructureContext, context, fields, DEFAULTS)
     training, serving, experimentation, overall, use_managed, use_kubernetes, reasons = _decide(ctx)
     return InfrastructureDecision(
         training=training,
