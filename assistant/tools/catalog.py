@@ -62,14 +62,22 @@ PRICE_COLUMNS = (
 _KEY = ("provider", "service", "instance_type", "region")
 
 
-def _read_prices(path: Path, required: bool = False) -> list[dict[str, str]]:
+def _read_prices(path: Path, required: bool = False) -> tuple[dict[str, str], ...]:
     """Rows of a price file, checked: every column present, prices numbers >= 0, spot no
     dearer than on-demand, a source and a date on every row, no row twice. A bad file is a
-    ValueError naming the file and the row (the header is row 1)."""
-    if not path.exists():
+    ValueError naming the file and the row (the header is row 1). Read once per version of
+    the file: a tool looks prices up many times per call."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
         if required:
-            raise ValueError(f"MLINFRA_PRICES: no such file {path}")
-        return []
+            raise ValueError(f"MLINFRA_PRICES: no such file {path}") from None
+        return ()
+    return _parse_prices(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=8)
+def _parse_prices(path: Path, mtime_ns: int, size: int) -> tuple[dict[str, str], ...]:
     with path.open(newline="") as fh:
         reader = csv.DictReader(fh)
         missing = [c for c in PRICE_COLUMNS if c not in (reader.fieldnames or [])]
@@ -101,16 +109,17 @@ def _read_prices(path: Path, required: bool = False) -> list[dict[str, str]]:
                 raise ValueError(f"{where}: duplicate of row {seen[key]} ({', '.join(key)})")
             seen[key] = number
             rows.append(dict(row))
-        return rows
+        return tuple(rows)
 
 
 def prices() -> list[dict[str, str]]:
     """Price rows: the shipped catalog, with rows of `MLINFRA_PRICES` overriding the entries
     of the same provider, service, instance type and region."""
-    rows = _read_prices(DATA / "prices.csv")
+    rows = list(_read_prices(DATA / "prices.csv"))
     override = os.environ.get("MLINFRA_PRICES")
     if override:
         mine = _read_prices(Path(override), required=True)
         replaced = {tuple(r.get(k, "") for k in _KEY) for r in mine}
-        rows = [r for r in rows if tuple(r.get(k, "") for k in _KEY) not in replaced] + mine
+        rows = [r for r in rows if tuple(r.get(k, "") for k in _KEY) not in replaced]
+        rows.extend(mine)
     return rows

@@ -99,12 +99,8 @@ class CostEstimate(BaseModel):
     inputs: dict[str, Any]
 
 
-def _rows() -> list[dict[str, str]]:
-    return prices()
-
-
 def _find(service: str, instance_type: str) -> dict[str, str] | None:
-    for row in _rows():
+    for row in prices():
         if row.get("service") == service and row.get("instance_type") == instance_type:
             return row
     return None
@@ -129,7 +125,7 @@ def _resolve(instance_type: str) -> tuple[str, dict[str, str]]:
     known = sorted(
         {
             r["instance_type"]
-            for r in _rows()
+            for r in prices()
             if r.get("service") in ("ec2", "compute_engine", "sagemaker")
         }
     )
@@ -146,7 +142,7 @@ def _equivalent(row: dict[str, str], provider: str) -> dict[str, str] | None:
     if acc != "none":
         wanted = {acc, EQUIVALENT_ACCELERATOR.get(acc, acc)}
         wanted |= {k for k, v in EQUIVALENT_ACCELERATOR.items() if v == acc}
-        for r in _rows():
+        for r in prices():
             if (
                 r.get("service") == target
                 and r.get("accelerator") in wanted
@@ -157,7 +153,7 @@ def _equivalent(row: dict[str, str], provider: str) -> dict[str, str] | None:
     vcpus = _num(row, "vcpus") or 0
     cpus = [
         r
-        for r in _rows()
+        for r in prices()
         if r.get("service") == target
         and (r.get("accelerator") or "none") == "none"
         and _num(r, "vcpus")
@@ -188,7 +184,7 @@ def _assumption(item: str, row: dict[str, str], price: float, unit: str) -> Pric
 
 
 def _fee_row(service: str) -> dict[str, str] | None:
-    for row in _rows():
+    for row in prices():
         if row.get("service") == service:
             return row
     return None
@@ -347,7 +343,7 @@ def _serverless(
     row = next(
         (
             r
-            for r in _rows()
+            for r in prices()
             if r.get("service") == "sagemaker_serverless" and r.get("unit") == "gb-second"
         ),
         None,
