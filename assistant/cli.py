@@ -190,7 +190,7 @@ def choose(
     compliance: Annotated[
         str | None, typer.Option(help="none, HIPAA, PCI, SOC2 or another regime.")
     ] = None,
-    custom_controls: Annotated[
+    requires_custom_controls: Annotated[
         bool | None,
         typer.Option("--custom-controls/--no-custom-controls", help="Custom controls needed?"),
     ] = None,
@@ -204,24 +204,11 @@ def choose(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Managed platform, Kubernetes or hybrid: the build-vs-buy rules, with flips."""
-    from rich.table import Table
-
-    from assistant.tools import choose_infrastructure
-
-    given = {
-        "team_size": team_size,
-        "ml_models": ml_models,
-        "budget": budget,
-        "engineer_cost": engineer_cost,
-        "time_to_market": time_to_market,
-        "multi_cloud": multi_cloud,
-        "compliance": compliance,
-        "requires_custom_controls": custom_controls,
-        "data_stays_in_cloud": data_stays_in_cloud,
-    }
-    result = _run_tool(choose_infrastructure, given, as_json)
+    result = _run_tool("choose_infrastructure", locals())
     if result is None:
         return
+    from rich.table import Table
+
     out.print(
         f"[bold]overall: {result.overall}[/]  (training {result.training}, serving "
         f"{result.serving}, experimentation {result.experimentation})"
@@ -254,8 +241,9 @@ def cost(
     requests_per_month: Annotated[int | None, typer.Option(help="Serverless.")] = None,
     avg_duration_ms: Annotated[float | None, typer.Option(help="Serverless.")] = None,
     memory_gb: Annotated[float | None, typer.Option(help="Serverless, 1-6 GB.")] = None,
-    platform: Annotated[
-        list[str] | None, typer.Option(help="sagemaker, eks, vertex, gke (repeatable).")
+    platforms: Annotated[
+        list[str] | None,
+        typer.Option("--platform", help="sagemaker, eks, vertex, gke (repeatable)."),
     ] = None,
     engineer_cost: Annotated[float | None, typer.Option(help="USD per engineer-year.")] = None,
     ops_fraction: Annotated[
@@ -264,28 +252,11 @@ def cost(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Monthly cost on SageMaker, EKS, Vertex AI and GKE, with the arithmetic shown."""
-    from rich.table import Table
-
-    from assistant.tools import estimate_cost
-
-    given = {
-        "instance_type": instance_type,
-        "workload": workload,
-        "instance_count": instance_count,
-        "hours_per_month": hours_per_month,
-        "spot": spot,
-        "mode": mode,
-        "models": models,
-        "requests_per_month": requests_per_month,
-        "avg_duration_ms": avg_duration_ms,
-        "memory_gb": memory_gb,
-        "platforms": platform or None,
-        "engineer_cost": engineer_cost,
-        "ops_fraction": ops_fraction,
-    }
-    result = _run_tool(estimate_cost, given, as_json)
+    result = _run_tool("estimate_cost", locals())
     if result is None:
         return
+    from rich.table import Table
+
     table = Table(title="Monthly cost", title_justify="left", show_lines=True)
     for col in ("platform", "USD/month", "breakdown"):
         table.add_column(col)
@@ -325,19 +296,7 @@ def accelerator(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """TPU or GPU, a concrete chip, and how many hold the model."""
-    from assistant.tools import select_accelerator
-
-    given = {
-        "workload": workload,
-        "framework": framework,
-        "model_type": model_type,
-        "cloud": cloud,
-        "latency": latency,
-        "custom_ops": custom_ops,
-        "params_billion": params_billion,
-        "precision": precision,
-    }
-    result = _run_tool(select_accelerator, given, as_json)
+    result = _run_tool("select_accelerator", locals())
     if result is None:
         return
     out.print(
@@ -362,11 +321,17 @@ def accelerator(
         out.print(f"assumed: {a}", highlight=False)
 
 
-def _run_tool(tool: Any, given: dict[str, Any], as_json: bool) -> Any:
-    """Run a tool on the options the user gave (unset ones keep the tool's defaults, which
-    it lists as assumptions); print JSON and return None with --json, else the result."""
+def _run_tool(name: str, options: dict[str, Any]) -> Any:
+    """Run the tool `name` on a command's options, named as the tool's fields (unset ones
+    keep the tool's defaults, which it lists as assumptions); print JSON and return None
+    with --json, else the result."""
+    from assistant.tools import TOOLS
+
+    options = dict(options)
+    as_json = options.pop("as_json", False)
+    given = {k: v for k, v in options.items() if v is not None and v != []}
     try:
-        result = tool({k: v for k, v in given.items() if v is not None})
+        result = TOOLS[name][0](given)
     except ValueError as exc:
         raise _fail(_validation_message(exc)) from None
     if as_json:
