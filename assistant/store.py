@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import shutil
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
@@ -152,37 +152,29 @@ class VectorStore:
         meta[_GENERATION_KEY] = f"{time.time():.6f}"
         self._call("updating the collection", self._collection.modify, metadata=meta)
 
-    def all_chunks(self) -> list[Chunk]:
-        out: list[Chunk] = []
+    def _pages(self, what: str, include: list[str]) -> Iterator[dict[str, Any]]:
+        """The whole collection, a page of records at a time."""
         offset, page = 0, 5000
         while True:
-            got = self._call(
-                "reading chunks",
-                self._collection.get,
-                include=["documents", "metadatas"],
-                limit=page,
-                offset=offset,
-            )
+            got = self._call(what, self._collection.get, include=include, limit=page, offset=offset)
+            yield got
+            if len(got["ids"]) < page:
+                return
+            offset += page
+
+    def all_chunks(self) -> list[Chunk]:
+        out: list[Chunk] = []
+        for got in self._pages("reading chunks", ["documents", "metadatas"]):
             for cid, text, meta in zip(
                 got["ids"], got["documents"] or [], got["metadatas"] or [], strict=False
             ):
                 out.append(_chunk_from_record(cid, text or "", dict(meta or {})))
-            if len(got["ids"]) < page:
-                return out
-            offset += page
+        return out
 
     def file_hashes(self) -> dict[str, tuple[str, str]]:
         """source -> (file hash, ingest root) for every indexed file."""
         out: dict[str, tuple[str, str]] = {}
-        offset, page = 0, 5000
-        while True:
-            got = self._call(
-                "reading the index",
-                self._collection.get,
-                include=["metadatas"],
-                limit=page,
-                offset=offset,
-            )
+        for got in self._pages("reading the index", ["metadatas"]):
             for meta in got["metadatas"] or []:
                 meta = meta or {}
                 source = str(meta.get("source"))
@@ -190,9 +182,7 @@ class VectorStore:
                 if source in out and out[source][0] != file_hash:
                     file_hash = ""  # mixed versions (an interrupted ingest): treat as changed
                 out[source] = (file_hash, str(meta.get("root", "")))
-            if len(got["ids"]) < page:
-                return out
-            offset += page
+        return out
 
     def embeddings_for(self, ids: list[str]) -> dict[str, list[float]]:
         if not ids:
