@@ -140,15 +140,17 @@ def _equivalent(row: dict[str, str], provider: str) -> dict[str, str] | None:
     acc = row.get("accelerator", "none") or "none"
     count = _num(row, "accelerator_count") or 0
     if acc != "none":
-        wanted = {acc, EQUIVALENT_ACCELERATOR.get(acc, acc)}
-        wanted |= {k for k, v in EQUIVALENT_ACCELERATOR.items() if v == acc}
-        for r in prices():
-            if (
-                r.get("service") == target
-                and r.get("accelerator") in wanted
-                and (_num(r, "accelerator_count") or 0) == count
-            ):
-                return r
+        # The same accelerator first; else its documented equivalent (A10G <-> L4).
+        similar = {EQUIVALENT_ACCELERATOR.get(acc, acc)}
+        similar |= {k for k, v in EQUIVALENT_ACCELERATOR.items() if v == acc}
+        for wanted in ({acc}, similar):
+            for r in prices():
+                if (
+                    r.get("service") == target
+                    and r.get("accelerator") in wanted
+                    and (_num(r, "accelerator_count") or 0) == count
+                ):
+                    return r
         return None
     vcpus = _num(row, "vcpus") or 0
     cpus = [
@@ -184,10 +186,10 @@ def _assumption(item: str, row: dict[str, str], price: float, unit: str) -> Pric
 
 
 def _fee_row(service: str) -> dict[str, str] | None:
-    for row in prices():
-        if row.get("service") == service:
-            return row
-    return None
+    """The cluster fee: the standard (cheapest) tier when several are listed; EKS extended
+    support applies only to clusters left on an old Kubernetes version."""
+    rows = [row for row in prices() if row.get("service") == service]
+    return min(rows, key=lambda r: _num(r, "usd_per_hour") or 0.0) if rows else None
 
 
 def estimate_cost(
