@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +70,7 @@ class Assistant:
         *,
         embedder: Embedder | None = None,
         store: VectorStore | None = None,
+        chat_model: Any = None,
         **overrides: Any,
     ) -> None:
         self.settings = settings or Settings(**overrides)
@@ -77,6 +78,7 @@ class Assistant:
         self._store = store
         self._retriever: Any = None
         self._lock = threading.RLock()
+        self._chat_model = chat_model
 
     # -- components --------------------------------------------------------------------
 
@@ -91,6 +93,16 @@ class Assistant:
         from assistant.embeddings import OnnxEmbedder
 
         return OnnxEmbedder(self.settings.resolved_model_dir)
+
+    @property
+    def chat_model(self) -> Any:
+        """The LangChain chat model of LLM mode (from MLINFRA_LLM), made on first use."""
+        with self._lock:
+            if self._chat_model is None:
+                from assistant.agent.llm import load_chat_model
+
+                self._chat_model = load_chat_model(self.settings)
+            return self._chat_model
 
     @property
     def store(self) -> VectorStore:
@@ -190,8 +202,21 @@ class Assistant:
         return list(self.retriever.retrieve(query, k or self.settings.k))
 
     def ask(self, question: str, history: list[dict[str, str]] | None = None) -> Answer:
-        """Answer `question` from the guidance; every claim carries an `[n]` citation."""
-        from assistant.composer import abstention, compose
+        """Answer `question` from the guidance and the decision tools; every claim carries
+        an `[n]` citation or is marked as computed by a tool."""
+        answer: Answer | None = None
+        for item in self.stream(question, history):
+            if isinstance(item, Answer):
+                answer = item
+        assert answer is not None
+        return answer
+
+    def stream(
+        self, question: str, history: list[dict[str, str]] | None = None
+    ) -> Iterator[str | Answer]:
+        """Yield the answer's text as it is produced (sentence by sentence), then the final
+        `Answer`. Joined, the strings are `Answer.text`."""
+        from assistant.agent.offline import sentences
 
         question = validate_question(question)
         turns = validate_history(history)
@@ -204,33 +229,38 @@ class Assistant:
                 f"The question is {len(question):,} characters long; only the first "
                 f"{limit:,} were used to search the guidance."
             )
-        query = self._with_context(query, turns)
-        retriever = self.retriever
-        vector = retriever.embed_query(query)
-        retrieved = retriever.retrieve(query, self.settings.k, vector=vector)
-        best = max((h.dense for h in retrieved if h.dense is not None), default=-1.0)
         prefix = "".join(f"> Note: {n}\n\n" for n in notices)
-        if best < self.settings.abstain_threshold:
-            return Answer(
-                question=question,
-                text=prefix + abstention(retrieved),
-                abstained=True,
-                notices=notices,
+        if self.settings.llm:
+            from assistant.agent.llm import answer_with_llm
+
+            checked, failure = answer_with_llm(
+                self, question, self._with_context(query, turns), turns
             )
-        composition = compose(query, vector, retrieved, self.embedder)
-        if not composition.citations:
-            return Answer(
-                question=question,
-                text=prefix + abstention(retrieved),
-                abstained=True,
-                notices=notices,
-            )
-        return Answer(
-            question=question,
-            text=prefix + composition.text,
-            citations=composition.citations,
-            notices=notices,
-        )
+            if checked is not None:
+                checked.text = prefix + checked.text
+            answer = checked or self._offline(question, query, turns, prefix, failure)
+        else:
+            answer = self._offline(question, query, turns, prefix, None)
+        answer.notices[:0] = notices
+        yield from sentences(answer.text)
+        yield answer
+
+    def _offline(
+        self,
+        question: str,
+        query: str,
+        turns: list[dict[str, str]],
+        prefix: str,
+        notice: str | None,
+    ) -> Answer:
+        from assistant.agent import offline
+
+        if notice:
+            prefix += f"> Note: {notice}\n\n"
+        answer = offline.answer(self, question, self._with_context(query, turns), turns, prefix)
+        if notice:
+            answer.notices.append(notice)
+        return answer
 
     @staticmethod
     def _with_context(query: str, turns: list[dict[str, str]]) -> str:

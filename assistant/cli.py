@@ -63,18 +63,44 @@ def _print_answer(answer: Answer) -> None:
         out.print(table)
 
 
+def _stream(bot: Assistant, question: str, history: list[dict[str, str]]) -> Answer:
+    """Show the answer as it is produced, then its sources."""
+    from rich.live import Live
+    from rich.markdown import Markdown
+
+    from assistant.models import Answer
+
+    text = ""
+    answer: Answer | None = None
+    with Live(Markdown(""), console=out, refresh_per_second=12, transient=True) as live:
+        for item in bot.stream(question, history=history):
+            if isinstance(item, Answer):
+                answer = item
+            else:
+                text += item
+                live.update(Markdown(text))
+    assert answer is not None
+    _print_answer(answer)
+    return answer
+
+
 @app.command()
 def ask(
     question: Annotated[str, typer.Argument(help="Your question, in quotes.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print a decision record in markdown.")
+    ] = False,
 ) -> None:
-    """Answer one question, with citations."""
+    """Answer one question, with citations and the tools' numbers."""
     try:
         answer = _assistant().ask(question)
     except (MlinfraError, ValueError) as exc:
         raise _fail(str(exc)) from None
     if as_json:
         sys.stdout.write(answer.model_dump_json(indent=2) + "\n")
+    elif markdown:
+        sys.stdout.write(answer.to_markdown())
     else:
         _print_answer(answer)
 
@@ -94,11 +120,10 @@ def chat() -> None:
         if not question.strip() or question.strip().lower() in ("exit", "quit"):
             return
         try:
-            answer = bot.ask(question, history=history)
+            answer = _stream(bot, question, history)
         except (MlinfraError, ValueError) as exc:
             err.print(f"[bold red]error:[/] {exc}", highlight=False)
             continue
-        _print_answer(answer)
         history += [
             {"role": "user", "content": question},
             {"role": "assistant", "content": answer.text},

@@ -109,8 +109,11 @@ def compose(
     query_vector: np.ndarray,
     retrieved: list[RetrievedChunk],
     embedder: Embedder,
+    max_sentences: int | None = None,
 ) -> Composition:
     import numpy as np
+
+    limit = max_sentences or MAX_SENTENCES
 
     candidates: list[Sentence] = []
     for ci, hit in enumerate(retrieved):
@@ -136,7 +139,7 @@ def compose(
     chosen: list[int] = []
 
     def take(i: int) -> None:
-        if len(chosen) < MAX_SENTENCES and not any(
+        if len(chosen) < limit and not any(
             float(np.dot(vectors[i], vectors[j])) > DUPLICATE_COSINE for j in chosen
         ):
             chosen.append(i)

@@ -39,6 +39,16 @@ class Settings(BaseSettings):
     )
     chunk_size: int = Field(900, ge=200, description="Characters per chunk (recursive split).")
     chunk_overlap: int = Field(120, ge=0, description="Overlap between adjacent chunks.")
+    llm: str | None = Field(
+        None,
+        description="Opt-in LLM for the agent, as an init_chat_model string: "
+        "'openai:gpt-4o-mini', 'anthropic:claude-sonnet-4-5', 'ollama:llama3.1'. "
+        "Unset: the offline planner and composer answer.",
+    )
+    llm_base_url: str | None = Field(
+        None, description="OpenAI-compatible endpoint (vLLM, llama.cpp, ...) for MLINFRA_LLM."
+    )
+    llm_timeout: float = Field(60.0, gt=0, description="Seconds before the LLM path gives up.")
 
     @property
     def resolved_model_dir(self) -> Path:

@@ -50,9 +50,54 @@ class Answer(BaseModel):
     tool_calls: list[ToolCall] = Field(default_factory=list)
     abstained: bool = False
     notices: list[str] = Field(default_factory=list, description="Truncation and similar notes.")
+    context: list[str] = Field(
+        default_factory=list, description="Each tool argument and the words it was read from."
+    )
+    backend: str = Field(default="offline", description="'offline' or the LLM that wrote the text.")
 
     def __str__(self) -> str:
         return self.text
+
+    def to_markdown(self) -> str:
+        """A decision record to paste into a design doc: question, context and assumptions,
+        the answer (decision, reasons, costs with unit prices and as-of dates), the tool
+        inputs, and the sources with their line ranges."""
+        from datetime import date
+
+        lines = [
+            f"# Decision record: {_one_line(self.question)}",
+            "",
+            f"_Written by mlinfra ({self.backend}) on {date.today().isoformat()}._",
+            "",
+            "## Question",
+            "",
+            self.question.strip(),
+            "",
+        ]
+        if self.context:
+            lines += ["## Context", ""] + [f"- {c}" for c in self.context] + [""]
+        lines += ["## Answer", "", self.text.strip(), ""]
+        if self.tool_calls:
+            lines += ["## Tool inputs", ""]
+            for call in self.tool_calls:
+                inputs = call.result.get("inputs", call.args)
+                shown = ", ".join(f"{k}={v!r}" for k, v in inputs.items() if v is not None)
+                lines.append(f"- `{call.name}`: {shown}")
+            lines.append("")
+        if self.citations:
+            lines += ["## Sources", ""]
+            for c in self.citations:
+                where = f", lines {c.line_start}-{c.line_end}" if c.line_start else ""
+                lines.append(f"- [{c.n}] `knowledge/{c.source}`, {c.heading}{where}")
+            lines.append("")
+        if self.notices:
+            lines += ["## Notices", ""] + [f"- {n}" for n in self.notices] + [""]
+        return "\n".join(lines)
+
+
+def _one_line(text: str, limit: int = 100) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
 class Grade(BaseModel):

@@ -81,6 +81,17 @@ class HybridRetriever:
                 self._lexical = _LexicalIndex(self.store.all_chunks())
                 self._generation = generation
 
+    def section(self, source: str, heading: str) -> Chunk | None:
+        """The first passage of the section `heading` (its last heading) in `source`."""
+        self.refresh()
+        assert self._lexical is not None
+        matches = [
+            c
+            for c in self._lexical.chunks
+            if c.source == source and c.heading.split(" > ")[-1].strip() == heading
+        ]
+        return min(matches, key=lambda c: c.line_start) if matches else None
+
     def embed_query(self, query: str) -> np.ndarray:
         return self.embedder.embed([query])[0]
 

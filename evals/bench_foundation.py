@@ -93,7 +93,9 @@ def main() -> None:
     for path in sorted(CASES.glob("*.yaml")):
         if path.name == "off_topic.yaml":
             continue
-        cases = yaml.safe_load(path.read_text())
+        cases = [c for c in yaml.safe_load(path.read_text()) if "source" in c]
+        if not cases:
+            continue  # routing cases, not retrieval cases
         hits1 = hits5 = sections5 = 0
         rr = 0.0
         for case in cases:
@@ -129,6 +131,53 @@ def main() -> None:
     print(
         f"abstains on {abstain_on}/{len(on_topic)} on-topic and "
         f"{abstain_off}/{len(off)} off-topic questions"
+    )
+
+    routing(bot)
+
+
+def routing(bot: object) -> None:
+    """Share of routing.yaml's questions that reach the right tools, with the right
+    arguments and decision; and the time the offline agent takes to answer them."""
+    from assistant.agent.planner import plan
+    from assistant.tools import TOOLS
+
+    cases = yaml.safe_load((CASES / "routing.yaml").read_text())
+    misses = []
+    for case in cases:
+        history = []
+        for turn in case.get("history", []):
+            history += [{"role": "user", "content": turn}, {"role": "assistant", "content": ""}]
+        p = plan(case["q"], history)
+        wrong = []
+        if [c.name for c in p.calls] != case["tools"]:
+            wrong.append(f"tools {[c.name for c in p.calls]}")
+        for field, want in (case.get("args") or {}).items():
+            got = p.calls[0].args.get(field) if p.calls else None
+            if got != want:
+                wrong.append(f"{field}={got!r} (expected {want!r})")
+        if p.calls and case.get("result"):
+            result = TOOLS[p.calls[0].name][0](dict(p.calls[0].args)).model_dump()
+            wrong += [
+                f"{k}={result.get(k)!r} (expected {v!r})"
+                for k, v in case["result"].items()
+                if result.get(k) != v
+            ]
+        if wrong:
+            misses.append(f"{case['id']}: {', '.join(wrong)}")
+    n = len(cases)
+    print(f"routing.yaml: {n - len(misses)}/{n} routed with the right arguments and decision")
+    for miss in misses:
+        print(f"  miss {miss}")
+    timings = []
+    for case in cases:
+        started = time.perf_counter()
+        bot.ask(case["q"])  # type: ignore[attr-defined]
+        timings.append(time.perf_counter() - started)
+    timings.sort()
+    p50, p95 = timings[len(timings) // 2], timings[int(len(timings) * 0.95)]
+    print(
+        f"agent ask (tools, retrieval, composer) p50 / p95: {p50 * 1000:.0f} / {p95 * 1000:.0f} ms"
     )
 
 

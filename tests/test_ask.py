@@ -37,9 +37,12 @@ def test_answer_is_cited_and_citations_are_real_passages(real_bot: Assistant) ->
         lines = (KNOWLEDGE / c.source).read_text().split("\n")
         assert c.line_start is not None and c.line_end is not None
         assert "\n".join(lines[c.line_start - 1 : c.line_end]) == c.text
-    # Every sentence of the answer is a claim with a marker, quoted from its chunk.
+    # A how-to question leads with the guidance; every sentence of it is a claim with a
+    # marker, quoted from its chunk. The tool's numbers follow under their own heading.
+    guidance, numbers = answer.text.split("**The numbers**")
+    assert "Computed by `estimate_cost`" in numbers
     by_n = {c.n: c.text for c in answer.citations}
-    for line in answer.text.split("\n"):
+    for line in guidance.split("\n"):
         line = line.strip()
         if not line or line.startswith("**"):
             continue

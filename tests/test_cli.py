@@ -74,3 +74,25 @@ def test_chat_answers_follow_ups_until_exit(env: dict) -> None:  # type: ignore[
     )
     assert result.exit_code == 0, result.output
     assert result.stdout.count("Sources") == 2
+
+
+def test_chat_follow_up_reruns_the_decision_tool(env: dict) -> None:  # type: ignore[type-arg]
+    result = CliRunner().invoke(
+        app,
+        ["chat"],
+        input="We're 3 engineers with 4 models, launch in 6 weeks. SageMaker or Kubernetes?\n"
+        "what if we were 12?\nexit\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "Decision: a managed platform throughout" in result.stdout
+    assert "Decision: hybrid" in result.stdout
+    assert "team_size = 12" in result.stdout
+
+
+def test_ask_markdown_prints_a_decision_record(env: dict) -> None:  # type: ignore[type-arg]
+    result = CliRunner().invoke(
+        app, ["ask", "--markdown", "What does a g5.xlarge cost on SageMaker vs EKS 24/7?"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("# Decision record:")
+    assert "## Sources" in result.stdout and "Computed by `estimate_cost`" in result.stdout

@@ -1,0 +1,542 @@
+"""Facts in a question, read by rules: counts, money, time, instance types, clouds,
+frameworks, model types, compliance regimes, data residency.
+
+Each fact keeps the words it was read from (`Fact.quote`), so an answer can say where every
+argument came from. Nothing here guesses: a value is extracted only when the wording names
+it; everything else is left to the tool's documented defaults.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+HOURS_IN_MONTH = 730  # 24 x 365 / 12, the month the price tables use
+DAYS_IN_MONTH = 30
+WORKDAYS_IN_MONTH = 22
+
+_UNITS = {
+    "zero": 0, "one": 1, "a single": 1, "single": 1, "two": 2, "a couple of": 2,
+    "a pair of": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a dozen": 12, "dozen": 12,
+    "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
+    "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "a hundred": 100,
+    "hundred": 100, "a few": 3, "several": 3, "a handful of": 5, "dozens of": 24,
+    "hundreds of": 200,
+}  # fmt: skip
+_NUMBER_WORD = re.compile(
+    r"\b(" + "|".join(sorted(map(re.escape, _UNITS), key=len, reverse=True)) + r")\b"
+)
+_NUM = r"(\d+(?:[.,]\d+)*)\s*(k|m|mm|million|thousand|bn|billion)?\b"
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One argument read from the user's words."""
+
+    field: str
+    value: Any
+    quote: str
+
+
+def _number(text: str, suffix: str | None = None) -> float:
+    value = float(text.replace(",", ""))
+    scale = {
+        "k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "million": 1e6, "bn": 1e9,
+        "billion": 1e9,
+    }.get((suffix or "").lower(), 1)  # fmt: skip
+    return value * scale
+
+
+def normalise(text: str) -> str:
+    """Lower case, number words as digits ("three engineers" -> "3 engineers")."""
+    text = text.lower().replace("\u2019", "'").replace("\u2013", "-").replace("\u2014", "-")
+    text = re.sub(r"(\d)\s*-\s*(person|people|engineer|member|man)", r"\1 \2", text)
+    return _NUMBER_WORD.sub(lambda m: str(_UNITS[m.group(1)]), text)
+
+
+# -- team and models -----------------------------------------------------------------------
+
+_PEOPLE = r"(?:ml |machine learning |data |platform |mlops |devops |software |infra |backend )?"
+_PEOPLE += r"(?:engineers?|people|persons?|devs?|developers?|scientists?|members?|folks|heads|fte)"
+_TEAM_PATTERNS = [
+    rf"\b(\d+)\s*(?:full[- ]time\s+)?{_PEOPLE}",
+    r"\bteam (?:of|with) (\d+)\b",
+    r"\b(\d+)\s*(?:person|people|man|member)s?\s+(?:ml |data |platform )?team",
+    r"\bteam (?:size|is|has)\s*(?:is|of|=|:)?\s*(\d+)\b",
+    r"\b(?:we are|we're|we were|there are|there were|we'd be|we had|with) (\d+)\b(?!\s*(?:models?|"
+    r"gb|tb|b\b|instances?|nodes?|gpus?|tpus?|hours?|h\b|ms|seconds?|s\b|%|k\b|m\b|days?|weeks?|"
+    r"months?|years?|requests?|endpoints?|x\b))",
+]
+_MODEL_PATTERNS = [
+    r"\b(\d+)\+?\s*(?:ml |production |deployed |different |separate |small |large |live |"
+    r"(?:\w+ )?ml )?models?\b(?!\s*(?:size|parameters|params))",
+    r"\bmodels?\s*(?:count)?\s*(?:=|:|of)\s*(\d+)\b",
+]
+
+
+def team_size(text: str) -> Fact | None:
+    for pattern in _TEAM_PATTERNS:
+        m = re.search(pattern, text)
+        if m and 1 <= int(m.group(1)) <= 100_000:
+            return Fact("team_size", int(m.group(1)), m.group(0).strip())
+    return None
+
+
+def ml_models(text: str) -> Fact | None:
+    for pattern in _MODEL_PATTERNS:
+        for m in re.finditer(pattern, text):
+            # "a 7B model", "a 13-billion-parameter model" are sizes, not counts
+            before = text[max(0, m.start() - 3) : m.start()]
+            if re.search(r"\d\s*b\s*$", before):
+                continue
+            return Fact("ml_models", int(m.group(1)), m.group(0).strip())
+    return None
+
+
+# -- money -------------------------------------------------------------------------------
+
+_MONEY = r"(?:\$|usd\s*)\s*" + _NUM + r"|" + _NUM + r"\s*(?:usd|dollars|\$)"
+
+
+def _money_matches(text: str) -> list[tuple[float, re.Match[str]]]:
+    out = []
+    for m in re.finditer(_MONEY, text):
+        digits, suffix = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        out.append((_number(digits, suffix), m))
+    return out
+
+
+def _per_month(text: str, end: int) -> bool:
+    return bool(re.match(r"\s*(?:/|per|a|an|each)\s*(?:month|mo)\b", text[end : end + 14]))
+
+
+def _nearest(
+    text: str, word: str, pick: list[tuple[float, re.Match[str]]]
+) -> list[tuple[int, float, re.Match[str]]]:
+    """Money amounts with their distance in characters to the nearest `word` match."""
+    spots = [m.start() for m in re.finditer(word, text)]
+    out = []
+    for value, mm in pick:
+        if spots:
+            gap = min(min(abs(s - mm.start()), abs(s - mm.end())) for s in spots)
+            out.append((gap, value, mm))
+    return sorted(out, key=lambda x: x[0])
+
+
+def _per_head(text: str, mm: re.Match[str]) -> bool:
+    after = text[mm.end() : mm.end() + 30]
+    return bool(re.match(r"\s*(?:/|per|a|an)?\s*(?:each|engineer|head|person|fte|"
+                         r"(?:engineer[- ])?year (?:per|each))", after))  # fmt: skip
+
+
+def budget(text: str) -> Fact | None:
+    m = re.search(r"budget\s*(?:of|is|=|:|at|around|about)?\s*(?:\$|usd)?\s*" + _NUM, text)
+    if m and (m.group(2) or float(m.group(1).replace(",", "")) >= 1000):
+        value = _number(m.group(1), m.group(2))
+        if _per_month(text, m.end()):
+            return Fact("budget", value * 12, m.group(0).strip() + " a month (x 12)")
+        return Fact("budget", value, m.group(0).strip())
+    for gap, value, mm in _nearest(text, r"budget", _money_matches(text)):
+        if gap > 45 or _per_head(text, mm):
+            continue
+        if _per_month(text, mm.end()):
+            return Fact("budget", value * 12, mm.group(0).strip() + " a month (x 12)")
+        return Fact("budget", value, mm.group(0).strip())
+    return None
+
+
+def engineer_cost(text: str) -> Fact | None:
+    word = r"engineer|salar|per head|loaded|headcount|per person|each"
+    budget_fact = budget(text)
+    for gap, value, mm in _nearest(text, word, _money_matches(text)):
+        if gap > 50 or (budget_fact and mm.group(0).strip() in budget_fact.quote):
+            continue
+        if _per_month(text, mm.end()):
+            return Fact("engineer_cost", value * 12, mm.group(0).strip() + " a month (x 12)")
+        if value >= 10_000:
+            return Fact("engineer_cost", value, mm.group(0).strip())
+    m = re.search(r"engineers? (?:cost|costs|are|at|is|earn|make)\s*(?:us\s*)?(?:about |around )?"
+                  + _NUM, text)  # fmt: skip
+    if m:
+        value = _number(m.group(1), m.group(2))
+        if value >= 10_000:
+            return Fact("engineer_cost", value, m.group(0))
+    return None
+
+
+# -- time --------------------------------------------------------------------------------
+
+
+def time_to_market(text: str) -> Fact | None:
+    urgent = re.search(
+        r"\b(asap|as soon as possible|urgent(?:ly)?|right away|immediately|yesterday|"
+        r"tight deadline|hard deadline|in a hurry|hurry|rush(?:ed)?|next (?:week|month|sprint)|"
+        r"this (?:week|month|quarter)|quickly|fast as)\b",
+        text,
+    )
+    if urgent and not re.search(r"\bno (?:rush|hurry)\b", text):
+        return Fact("time_to_market", "urgent", urgent.group(0))
+    flexible = re.search(
+        r"\b(no rush|no hurry|not in a hurry|no deadline|flexible|long[- ]term|take our time|"
+        r"next year|no time pressure|plenty of time)\b",
+        text,
+    )
+    if flexible:
+        return Fact("time_to_market", "flexible", flexible.group(0))
+    m = re.search(
+        r"\b(?:launch|ship|live|deliver|production|deadline|go[- ]live|release|ready|market)\w*"
+        r"[^.?!]{0,30}?\b(?:in|within|by|next)\s+(\d+(?:\.\d+)?)\s*(day|week|month|quarter|year)s?",
+        text,
+    ) or re.search(
+        r"\b(?:in|within)\s+(\d+(?:\.\d+)?)\s*(day|week|month|quarter|year)s?[^.?!]{0,30}?"
+        r"\b(?:launch|ship|live|deliver|production|deadline|release)",
+        text,
+    )
+    if m:
+        months = float(m.group(1)) * {
+            "day": 1 / 30, "week": 7 / 30, "month": 1, "quarter": 3, "year": 12
+        }[m.group(2)]  # fmt: skip
+        value = "urgent" if months <= 3 else "normal" if months < 12 else "flexible"
+        return Fact("time_to_market", value, m.group(0).strip())
+    return None
+
+
+def hours_per_month(text: str) -> Fact | None:
+    m = re.search(r"\b(24\s*/\s*7|24x7|around the clock|all month|always[- ]on|non-?stop)\b", text)
+    if m:
+        return Fact("hours_per_month", float(HOURS_IN_MONTH), m.group(0))
+    m = re.search(r"(\d+(?:\.\d+)?)\s*(?:gpu[- ]|instance[- ]|node[- ])?(?:hours?|hrs?|h)\b"
+                  r"\s*(?:a|per|/|each|every)\s*(day|week|month)", text)  # fmt: skip
+    if m:
+        hours = float(m.group(1))
+        per = m.group(2)
+        weekdays = bool(re.search(r"week ?days|business days|working days|mon(?:day)?-fri", text))
+        days = WORKDAYS_IN_MONTH if weekdays else DAYS_IN_MONTH
+        factor = {"day": days, "week": 52 / 12, "month": 1}[per]
+        return Fact("hours_per_month", round(hours * factor, 1), m.group(0))
+    m = re.search(r"\b(?:business|office|working) hours\b", text)
+    if m:
+        return Fact("hours_per_month", float(10 * WORKDAYS_IN_MONTH), m.group(0) + " (10 h x 22)")
+    m = re.search(r"\bfor (\d+(?:\.\d+)?)\s*(hour|day|week)s?\b", text)
+    if m:
+        hours = float(m.group(1)) * {"hour": 1, "day": 24, "week": 168}[m.group(2)]
+        return Fact("hours_per_month", hours, m.group(0))
+    m = re.search(r"(\d+(?:\.\d+)?)\s*(?:gpu[- ]|instance[- ]|node[- ])?(?:hours?|hrs?)\b", text)
+    if m:
+        return Fact("hours_per_month", float(m.group(1)), m.group(0))
+    return None
+
+
+# -- infrastructure ----------------------------------------------------------------------
+
+AWS_INSTANCE = re.compile(
+    r"\b((?:ml\.)?[a-z]{1,4}\d[a-z0-9-]*\.(?:\d*x?large|medium|small|metal))\b"
+)
+GCP_INSTANCE = re.compile(
+    r"\b([a-z]\d[a-z]?-(?:standard|highgpu|ultragpu|megagpu|highmem|highcpu|edgegpu)-\d+g?)\b"
+)
+ACCELERATOR_WORDS = {
+    "h200": "h200", "h100": "h100", "a100": "a100", "a10g": "a10g", "l4": "l4", "t4": "t4",
+    "inferentia2": "inferentia2", "inferentia": "inferentia2", "inf2": "inferentia2",
+    "trainium": "trainium", "trn1": "trainium",
+}  # fmt: skip
+
+
+def instance_type(text: str) -> Fact | None:
+    m = AWS_INSTANCE.search(text) or GCP_INSTANCE.search(text)
+    if m:
+        return Fact("instance_type", m.group(1), m.group(1))
+    return None
+
+
+def accelerator_word(text: str) -> Fact | None:
+    """A GPU model named without an instance type ("an A10G", "8 H100s")."""
+    m = re.search(r"\b(" + "|".join(ACCELERATOR_WORDS) + r")s?\b", text)
+    if m:
+        return Fact("accelerator", ACCELERATOR_WORDS[m.group(1)], m.group(0))
+    return None
+
+
+def accelerator_count(text: str) -> Fact | None:
+    """How many of a named GPU ("8 H100s", "4x A100")."""
+    m = re.search(r"\b(\d+)\s*x?\s*(?:nvidia\s+)?(" + "|".join(ACCELERATOR_WORDS) + r")s?\b", text)
+    if m:
+        return Fact("accelerator_count", int(m.group(1)), m.group(0))
+    return None
+
+
+def instance_count(text: str) -> Fact | None:
+    m = re.search(r"\b(\d+)\s*(?:x\s*)?(?=(?:ml\.)?[a-z]{1,4}\d[a-z0-9-]*\.\d*x?large\b)", text)
+    if m and int(m.group(1)) >= 1:
+        return Fact("instance_count", int(m.group(1)), m.group(0).strip() + " instances")
+    m = re.search(
+        r"\b(\d+)\s*(?:x\s*)?(?:[a-z0-9.-]+\s+)?(?:instances?|nodes?|machines?|vms?|"
+        r"replicas?|servers?|endpoints? instances?)\b",
+        text,
+    )
+    if m and int(m.group(1)) >= 1:
+        return Fact("instance_count", int(m.group(1)), m.group(0))
+    return None
+
+
+def spot(text: str) -> Fact | None:
+    if re.search(r"\b(no|without|not|avoid|instead of)\s+(?:using\s+)?(spot|preemptible)", text):
+        m = re.search(
+            r"\b(no|without|not|avoid|instead of)\s+(?:using\s+)?(spot|preemptible)", text
+        )
+        assert m is not None
+        return Fact("spot", False, m.group(0))
+    m = re.search(r"\b(spot|preemptible|pre-emptible|interruptible|managed spot)\b", text)
+    if m:
+        return Fact("spot", True, m.group(0))
+    m = re.search(r"\bon[- ]demand\b", text)
+    if m:
+        return Fact("spot", False, m.group(0))
+    return None
+
+
+def mode(text: str) -> Fact | None:
+    for pattern, value in (
+        (r"\bserverless\b", "serverless"),
+        (r"\basync(?:hronous)?\b", "async"),
+        (r"\bmulti[- ]?model\b|\bmme\b", "multi_model"),
+        (r"\bbatch (?:transform|inference|scoring|predictions?|jobs?)\b|\boffline scoring\b",
+         "batch"),
+        (r"\breal[- ]?time\b|\bonline (?:inference|serving)\b|\blow[- ]latency\b", "realtime"),
+    ):  # fmt: skip
+        m = re.search(pattern, text)
+        if m:
+            return Fact("mode", value, m.group(0))
+    return None
+
+
+def requests_per_month(text: str) -> Fact | None:
+    m = re.search(
+        r"(\d+(?:[.,]\d+)*)\s*(k|m|million|thousand)?\s*(?:requests?|calls?|predictions?|"
+        r"invocations?|inferences?|queries)\s*(?:a|per|/|each|every)?\s*(second|sec|s|minute|min|"
+        r"hour|day|week|month)?\b",
+        text,
+    )
+    if not m:
+        return None
+    value = _number(m.group(1), m.group(2))
+    per = {
+        None: 1, "month": 1, "week": 52 / 12, "day": DAYS_IN_MONTH, "hour": HOURS_IN_MONTH,
+        "minute": HOURS_IN_MONTH * 60, "min": HOURS_IN_MONTH * 60,
+        "second": HOURS_IN_MONTH * 3600, "sec": HOURS_IN_MONTH * 3600, "s": HOURS_IN_MONTH * 3600,
+    }[m.group(3)]  # fmt: skip
+    return Fact("requests_per_month", int(round(value * per)), m.group(0).strip())
+
+
+def avg_duration_ms(text: str) -> Fact | None:
+    m = re.search(r"(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|sec|seconds?)\b\s*"
+                  r"(?:(?:per|a|each|of)?\s*(?:request|call|inference|prediction|invocation|latency)|each)",
+                  text)  # fmt: skip
+    if not m:
+        m = re.search(r"(?:takes?|latency of|duration of|runs? for)\s*(?:about|around|~)?\s*"
+                      r"(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|sec|seconds?)\b", text)  # fmt: skip
+    if not m:
+        return None
+    value = float(m.group(1)) * (1 if m.group(2).startswith("m") else 1000)
+    return Fact("avg_duration_ms", value, m.group(0).strip())
+
+
+def memory_gb(text: str) -> Fact | None:
+    m = re.search(r"(\d+(?:\.\d+)?)\s*gb\s*(?:of\s*)?(?:memory|ram)\b", text)
+    if m:
+        return Fact("memory_gb", float(m.group(1)), m.group(0))
+    return None
+
+
+def workload(text: str) -> Fact | None:
+    train = re.search(r"\b(train(?:ing|s)?|fine[- ]?tun(?:e|ing)|pre-?train(?:ing)?)\b", text)
+    infer = re.search(
+        r"\b(inference|serv(?:e|ing)|endpoints?|predictions?|deploy(?:ing|ment)?|hosting)\b", text
+    )
+    if train and (not infer or train.start() < infer.start()):
+        return Fact("workload", "training", train.group(0))
+    if infer:
+        return Fact("workload", "inference", infer.group(0))
+    return None
+
+
+CLOUD_WORDS = {
+    "aws": "aws", "amazon": "aws", "sagemaker": "aws", "eks": "aws", "ec2": "aws",
+    "gcp": "gcp", "google cloud": "gcp", "google": "gcp", "vertex": "gcp", "gke": "gcp",
+    "compute engine": "gcp", "azure": "azure", "azureml": "azure",
+}  # fmt: skip
+PLATFORM_WORDS = {
+    "sagemaker": "sagemaker", "eks": "eks", "vertex": "vertex", "gke": "gke",
+}  # fmt: skip
+
+
+def clouds(text: str) -> list[str]:
+    """Clouds named in the text, in order of first mention."""
+    found = []
+    for m in re.finditer(r"\b(" + "|".join(map(re.escape, CLOUD_WORDS)) + r")\b", text):
+        cloud = CLOUD_WORDS[m.group(1)]
+        if cloud not in found:
+            found.append(cloud)
+    return found
+
+
+def platforms(text: str) -> list[str]:
+    found = []
+    for m in re.finditer(r"\b(" + "|".join(PLATFORM_WORDS) + r")\b", text):
+        if PLATFORM_WORDS[m.group(1)] not in found:
+            found.append(PLATFORM_WORDS[m.group(1)])
+    return found
+
+
+def multi_cloud(text: str) -> Fact | None:
+    m = re.search(
+        r"\b(multi[- ]?cloud|several clouds|multiple clouds|more than one cloud|two clouds|"
+        r"across clouds|cloud[- ]agnostic|portable across|avoid (?:vendor )?lock[- ]?in|"
+        r"both (?:aws|gcp|google cloud|azure) and (?:aws|gcp|google cloud|azure))\b",
+        text,
+    )
+    if m:
+        return Fact("multi_cloud", True, m.group(0))
+    m = re.search(r"\b(single cloud|one cloud|only (?:on )?(?:aws|gcp|azure)|all[- ]in on \w+)\b",
+                  text)  # fmt: skip
+    if m:
+        return Fact("multi_cloud", False, m.group(0))
+    return None
+
+
+REGIMES = {
+    "hipaa": "HIPAA", "pci": "PCI", "pci-dss": "PCI", "pci dss": "PCI", "soc 2": "SOC2",
+    "soc2": "SOC2", "soc-2": "SOC2", "gdpr": "GDPR", "fedramp": "FedRAMP",
+    "iso 27001": "ISO 27001", "iso27001": "ISO 27001", "itar": "ITAR",
+}  # fmt: skip
+
+
+def compliance(text: str) -> Fact | None:
+    m = re.search(r"\b(" + "|".join(map(re.escape, REGIMES)) + r")\b", text)
+    if m:
+        return Fact("compliance", REGIMES[m.group(1)], m.group(0))
+    m = re.search(r"\b(no (?:compliance|regulatory) (?:requirements?|needs?)|unregulated)\b", text)
+    if m:
+        return Fact("compliance", "none", m.group(0))
+    return None
+
+
+def custom_controls(text: str) -> Fact | None:
+    m = re.search(r"\bno (?:need for )?custom controls?\b|\bstandard controls\b", text)
+    if m:
+        return Fact("requires_custom_controls", False, m.group(0))
+    m = re.search(
+        r"\b(custom (?:security |network |compliance |access )?(?:controls?|policies|"
+        r"network(?:ing)?|encryption)|our own (?:encryption|security controls?|network policies|"
+        r"keys)|air[- ]gapped|fine[- ]grained (?:network|security) control|bespoke controls?|"
+        r"control over the (?:network|os|kernel))\b",
+        text,
+    )
+    if m:
+        return Fact("requires_custom_controls", True, m.group(0))
+    return None
+
+
+def data_stays_in_cloud(text: str) -> Fact | None:
+    m = re.search(
+        r"\b(on[- ]prem(?:ise|ises)?|own data ?cent(?:er|re)s?|can(?:'t|not) leave our|"
+        r"must(?:n't| not) leave our|must stay (?:in|on|inside) our|stay in our own|"
+        r"data[^.?!]{0,40}\bour own (?:hardware|servers|infrastructure)|can(?:'t|not) "
+        r"(?:go|be sent) to (?:a )?managed|not allowed (?:on|in) managed|self-hosted data)",
+        text,
+    )
+    if m:
+        return Fact("data_stays_in_cloud", False, m.group(0))
+    m = re.search(r"\b(data (?:is|lives|already lives|sits|stays) (?:in|on) (?:the )?"
+                  r"(?:cloud|s3|gcs|aws|gcp|bigquery))\b", text)  # fmt: skip
+    if m:
+        return Fact("data_stays_in_cloud", True, m.group(0))
+    return None
+
+
+def residency(text: str) -> Fact | None:
+    """A data-residency requirement ("data must stay in the EU"): a named regime for the
+    chooser; it does not by itself keep data away from managed services."""
+    m = re.search(r"\bdata (?:must |has to |needs to )?(?:stay|remain|reside)s? (?:in|within) "
+                  r"(?:the )?(eu|europe|us|uk|germany|canada|india|region)\b", text)  # fmt: skip
+    if m:
+        return Fact("compliance", f"data residency ({m.group(1).upper()})", m.group(0))
+    return None
+
+
+# -- accelerators ------------------------------------------------------------------------
+
+
+def framework(text: str) -> Fact | None:
+    m = re.search(r"\b(pytorch|torch|jax|flax|tensorflow|tf|keras|xgboost|sklearn|scikit)\b", text)
+    if not m:
+        return None
+    value = {
+        "pytorch": "pytorch", "torch": "pytorch", "jax": "jax", "flax": "jax",
+        "tensorflow": "tensorflow", "tf": "tensorflow", "keras": "tensorflow",
+    }.get(m.group(1), "other")  # fmt: skip
+    return Fact("framework", value, m.group(0))
+
+
+def model_type(text: str) -> Fact | None:
+    for pattern, value in (
+        (r"\b(recommend\w*|recsys|embedding tables?|ranking model|ctr model|dlrm)\b", "recsys"),
+        (r"\b(cnn|convolution\w*|resnet|vision model|image (?:classification|model)|"
+         r"efficientnet|yolo|object detection)\b", "cnn"),
+        (r"\b(transformers?|llms?|language models?|bert|gpt\w*|llama\w*|t5|mistral|gemma|"
+         r"attention|vit|diffusion)\b", "transformer"),
+    ):  # fmt: skip
+        m = re.search(pattern, text)
+        if m:
+            return Fact("model_type", value, m.group(0))
+    return None
+
+
+def custom_ops(text: str) -> Fact | None:
+    m = re.search(r"\b(custom (?:cuda )?(?:ops|operations|operators|kernels?|layers)|cuda kernels?|"
+                  r"triton kernels?|hand-written kernels?)\b", text)  # fmt: skip
+    if m:
+        return Fact("custom_ops", True, m.group(0))
+    return None
+
+
+def latency(text: str) -> Fact | None:
+    m = re.search(r"\b(real[- ]?time|low[- ]latency|online|interactive|latency[- ]sensitive|"
+                  r"chatbot|user[- ]facing)\b", text)  # fmt: skip
+    if m:
+        return Fact("latency", "realtime", m.group(0))
+    m = re.search(r"\b(batch|offline|overnight|nightly)\b", text)
+    if m:
+        return Fact("latency", "batch", m.group(0))
+    return None
+
+
+def params_billion(text: str) -> Fact | None:
+    for m in re.finditer(
+        r"(\d+(?:\.\d+)?)\s*(b|bn|billion|m|million|t|trillion)\b[- ]?(param(?:eter)?s?)?", text
+    ):
+        unit = m.group(2)
+        tail = text[m.end() : m.end() + 12]
+        named = bool(m.group(3) or re.match(r"[- ]?(?:param|model|llm|transformer)", tail))
+        if unit in ("b", "bn", "billion") or (unit in ("t", "trillion") and named):
+            scale = 1000.0 if unit in ("t", "trillion") else 1.0
+            return Fact("params_billion", float(m.group(1)) * scale, m.group(0).strip())
+        if unit in ("m", "million") and named:
+            return Fact("params_billion", float(m.group(1)) / 1000, m.group(0).strip())
+    return None
+
+
+def precision(text: str) -> Fact | None:
+    m = re.search(r"\b(fp32|float32|bf16|bfloat16|fp16|float16|half precision|int8|8[- ]bit|"
+                  r"int4|4[- ]bit)\b", text)  # fmt: skip
+    if not m:
+        return None
+    value = {
+        "fp32": "fp32", "float32": "fp32", "bf16": "bf16", "bfloat16": "bf16", "fp16": "fp16",
+        "float16": "fp16", "half precision": "fp16", "int8": "int8", "8-bit": "int8",
+        "8 bit": "int8", "int4": "int4", "4-bit": "int4", "4 bit": "int4",
+    }[m.group(1)]  # fmt: skip
+    return Fact("precision", value, m.group(0))

@@ -1,0 +1,177 @@
+"""The default answer path, with no language model: plan, run the tools, retrieve, compose.
+
+The answer leads with the tool's decision or number (for a how-to question, with the
+guidance), then the reasons, each cited `[n]` to a knowledge section or marked as computed
+by a tool with its inputs and arithmetic, then where each argument came from, what was
+assumed and the caveats.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from assistant.agent import render
+from assistant.agent.planner import Plan, plan
+from assistant.models import Answer, Citation, ToolCall
+
+if TYPE_CHECKING:
+    from assistant.api import Assistant
+
+GUIDANCE_SENTENCES_WITH_TOOLS = 4
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+class CitationBook:
+    """Numbers the chunks an answer cites, in order of first use, each once."""
+
+    def __init__(self, bot: Assistant) -> None:
+        self.bot = bot
+        self.citations: list[Citation] = []
+        self._by_id: dict[str, int] = {}
+
+    def add(self, citation: Citation) -> int:
+        if citation.chunk_id not in self._by_id:
+            n = len(self.citations) + 1
+            self._by_id[citation.chunk_id] = n
+            self.citations.append(citation.model_copy(update={"n": n}))
+        return self._by_id[citation.chunk_id]
+
+    def section(self, source: str, heading: str) -> str:
+        chunk = self.bot.retriever.section(source, heading)
+        if chunk is None:
+            return ""
+        n = self.add(
+            Citation(
+                n=0,
+                chunk_id=chunk.id,
+                source=chunk.source,
+                heading=chunk.heading,
+                text=chunk.text,
+                score=1.0,
+                line_start=chunk.line_start,
+                line_end=chunk.line_end,
+            )
+        )
+        return f"[{n}]"
+
+    def renumber(self, text: str, citations: list[Citation]) -> str:
+        mapping = {c.n: self.add(c) for c in citations}
+        return _MARKER.sub(lambda m: f"[{mapping.get(int(m.group(1)), int(m.group(1)))}]", text)
+
+
+def run_tools(p: Plan) -> tuple[list[tuple[str, ToolCall]], list[str]]:
+    """Each planned call run (with its scenario label); a call the tool rejects becomes a
+    message naming the field."""
+    from assistant.tools import TOOLS
+
+    calls, errors = [], []
+    for call in p.calls:
+        fn, _ = TOOLS[call.name]
+        try:
+            result = fn(dict(call.args))
+        except ValueError as exc:
+            errors.append(f"`{call.name}` could not run with {call.args}: {_first_line(exc)}")
+            continue
+        run = ToolCall(name=call.name, args=dict(call.args), result=result.model_dump())
+        calls.append((call.label, run))
+    return calls, errors
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc)
+    if "validation error" in text:  # pydantic: "1 validation error for X\nfield\n  msg"
+        lines = [ln.strip() for ln in text.splitlines()[1:] if ln.strip()]
+        return "; ".join(lines[:2]).split(" [type=")[0]
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def answer(
+    bot: Assistant, question: str, query: str, history: list[dict[str, str]], prefix: str
+) -> Answer:
+    from assistant.composer import abstention, compose
+
+    p = plan(question, history)
+    context = _context_lines(p)
+    if p.clarify:
+        return Answer(question=question, text=prefix + p.clarify, context=context)
+    labelled, errors = run_tools(p)
+    tool_calls = [call for _, call in labelled]
+    book = CitationBook(bot)
+    tool_lines: list[str] = []
+    caveats: list[str] = []
+    for label, call in labelled:
+        if label:
+            tool_lines += [f"*Case: {label}*", ""]
+        tool_lines += render.RENDERERS[call.name](call.result, book.section) + [""]
+        caveats += render.notes_of(call.name, call.result)
+    search = query if not p.follow_up else p.query[: bot.settings.max_question_chars]
+    retriever = bot.retriever
+    vector = retriever.embed_query(search)
+    retrieved = retriever.retrieve(search, bot.settings.k, vector=vector)
+    best = max((h.dense for h in retrieved if h.dense is not None), default=-1.0)
+    guidance = ""
+    if best >= bot.settings.abstain_threshold:
+        composition = compose(
+            search,
+            vector,
+            retrieved,
+            bot.embedder,
+            max_sentences=GUIDANCE_SENTENCES_WITH_TOOLS if tool_calls else None,
+        )
+        guidance = book.renumber(composition.text, composition.citations)
+    if not tool_calls and not guidance:
+        text = "\n\n".join(errors + [abstention(retrieved)])
+        return Answer(question=question, text=prefix + text, abstained=True, context=context)
+    parts: list[str] = []
+    tools_text = "\n".join(tool_lines).strip()
+    if p.howto and guidance:
+        parts += [guidance, "**The numbers**\n\n" + tools_text if tools_text else ""]
+    else:
+        parts += [tools_text]
+        if guidance:
+            parts.append(("**What the guidance says**\n\n" if tools_text else "") + guidance)
+    parts += errors
+    if context:
+        parts.append("**Inputs**\n\n" + "\n".join(f"- {line}" for line in context))
+    assumed = [
+        line for call in tool_calls for line in render.assumption_lines(call.result["assumptions"])
+    ]
+    if assumed:
+        parts.append(
+            "**Assumed** (say otherwise to change any of these)\n\n"
+            + "\n".join(f"- {line}" for line in dict.fromkeys(assumed))
+        )
+    if caveats:
+        parts.append("**Caveats**\n\n" + "\n".join(f"- {c}" for c in dict.fromkeys(caveats)))
+    text = "\n\n".join(part for part in parts if part)
+    return Answer(
+        question=question,
+        text=prefix + text,
+        citations=book.citations,
+        tool_calls=tool_calls,
+        context=context,
+    )
+
+
+def _context_lines(p: Plan) -> list[str]:
+    out = []
+    for call in p.calls:
+        for field, where in call.given.items():
+            out.append(f"{call.name}.{field} = {call.args[field]!r} from {where}")
+    if p.follow_up:
+        out.append("follow-up: re-ran the earlier tool with the earlier arguments updated")
+    return out
+
+
+def sentences(text: str) -> list[str]:
+    """The text cut after each line and sentence (a sentence keeps its trailing `[n]`
+    markers), for streaming and checking; joined, they are `text`."""
+    pieces: list[str] = []
+    for line in text.splitlines(keepends=True):
+        start = 0
+        for m in re.finditer(r"[.!?](?:\s*\[\d+\])*\s+(?=[A-Z*(])", line):
+            pieces.append(line[start : m.end()])
+            start = m.end()
+        pieces.append(line[start:])
+    return [p for p in pieces if p]

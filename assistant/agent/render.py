@@ -1,0 +1,147 @@
+"""Tool results as answer text: the decision or the number first, then the reasons (each
+cited to the knowledge section that states its rule), the arithmetic with unit prices and
+their as-of dates, and what the tool assumed.
+
+`cite(source, heading)` turns a knowledge section into its `[n]` marker (or "" when the
+section is not in the index), so the caller decides how citations are numbered.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+Cite = Callable[[str, str], str]
+
+STAGE = {"managed": "a managed platform (SageMaker or Vertex AI)", "kubernetes": "Kubernetes"}
+OVERALL = {
+    "managed": "a managed platform throughout",
+    "kubernetes": "self-managed Kubernetes throughout",
+    "hybrid": "hybrid",
+}
+PLATFORM = {"sagemaker": "SageMaker", "eks": "EKS", "vertex": "Vertex AI", "gke": "GKE"}
+_DEFAULT = re.compile(r"^(\w+) = (.*) \(default; pass \w+ to change it\)$")
+
+
+def money(x: float) -> str:
+    return f"${x:,.2f}"
+
+
+def assumption_lines(assumptions: list[str]) -> list[str]:
+    """The tool's defaults in the words a chat user can act on."""
+    out = []
+    for line in assumptions:
+        m = _DEFAULT.match(line)
+        out.append(f"{m.group(1)} = {m.group(2)} (default)" if m else line)
+    return out
+
+
+def infrastructure(result: dict[str, Any], cite: Cite) -> list[str]:
+    stages = ", ".join(
+        f"{stage} on {STAGE[result[stage]]}" for stage in ("training", "serving", "experimentation")
+    )
+    lines = [
+        f"**Decision: {OVERALL[result['overall']]}**: {stages}. "
+        "(Computed by `choose_infrastructure` from the build-vs-buy rules.)",
+        "",
+        "Why:",
+    ]
+    for reason in result["reasons"]:
+        marker = cite(reason["source"], reason["heading"])
+        lines.append(f"- {reason['rule']}: {reason['detail']} {marker}".rstrip())
+    if result.get("flips"):
+        lines += ["", "What would change it (each checked by re-running the rules):"]
+        for flip in result["flips"]:
+            lines.append(f"- {flip['change']} makes it {OVERALL[flip['overall']]}")
+    return lines
+
+
+def cost(result: dict[str, Any], cite: Cite) -> list[str]:
+    options = result["options"]
+    inputs = result["inputs"]
+    if not options:
+        return ["**No estimate**: the catalog has no price for this workload."] + [
+            f"- {n}" for n in result["notes"]
+        ]
+    by_cost = sorted(options, key=lambda o: o["monthly_usd"])
+    best = by_cost[0]
+    what = (
+        f"{inputs['requests_per_month']:,} serverless requests"
+        if inputs["mode"] == "serverless"
+        else f"{inputs['instance_count']} x {best['instance_type']}, "
+        f"{inputs['hours_per_month']:g} h a month, {inputs['workload']}"
+    )
+    others = "; ".join(f"{PLATFORM.get(o['platform'], o['platform'])} {money(o['monthly_usd'])}"
+                       for o in by_cost[1:])  # fmt: skip
+    lines = [
+        f"**Cheapest: {PLATFORM.get(best['platform'], best['platform'])} at "
+        f"{money(best['monthly_usd'])} a month** ({what})"
+        + (f"; then {others}" if others else "")
+        + ". (Computed by `estimate_cost` from the price catalog.)",
+        "",
+        "| platform | instance | total a month | cloud bill | arithmetic |",
+        "|---|---|---:|---:|---|",
+    ]
+    for o in options:
+        arithmetic = "; ".join(f"{line['item']}: {line['formula']} = {money(line['usd'])}"
+                               for line in o["breakdown"])  # fmt: skip
+        lines.append(
+            f"| {PLATFORM.get(o['platform'], o['platform'])} | {o['instance_type']} | "
+            f"{money(o['monthly_usd'])} | {money(o['bill_usd'])} | {arithmetic} |"
+        )
+    if result.get("break_even"):
+        lines.append("")
+        for be in result["break_even"]:
+            lines.append(f"- Break-even, {be['self_managed']} vs {be['managed']}: {be['detail']}.")
+    prices: dict[str, str] = {}
+    for o in options:
+        for a in o["assumptions"]:
+            prices.setdefault(
+                a["item"],
+                f"- {a['item']}: ${a['unit_price']:g} {a['unit'].replace('USD', '')} "
+                f"(source: {a['source']}, as of {a['as_of']})",
+            )
+    if prices:
+        lines += ["", "Unit prices used:"] + list(prices.values())
+    return lines
+
+
+def accelerator(result: dict[str, Any], cite: Cite) -> list[str]:
+    alternatives = ", ".join(result["alternatives"]) or "none"
+    lines = [
+        f"**Suggested: {result['suggested']}** (a {result['accelerator'].upper()}; "
+        f"alternatives: {alternatives}). (Computed by `select_accelerator`.)",
+        "",
+        "Why:",
+    ]
+    for reason in result["reasons"]:
+        marker = cite(reason["source"], reason["heading"])
+        lines.append(f"- {reason['rule']}: {reason['detail']} {marker}".rstrip())
+    memory = result.get("memory")
+    if memory:
+        lines += ["", f"Memory: {memory['formula']}."]
+    price = result.get("price")
+    if price:
+        lines += [""] if not memory else []
+        lines.append(
+            f"Price: {price['chips']} x {price['instance_type']} at "
+            f"${price['usd_per_chip_hour']:g} per chip-hour = "
+            f"${price['usd_per_hour_for_chips']:g} an hour on demand "
+            f"(source: {price['source']}, as of {price['as_of']})."
+        )
+    return lines
+
+
+RENDERERS: dict[str, Callable[[dict[str, Any], Cite], list[str]]] = {
+    "choose_infrastructure": infrastructure,
+    "estimate_cost": cost,
+    "select_accelerator": accelerator,
+}
+
+
+def notes_of(name: str, result: dict[str, Any]) -> list[str]:
+    """Caveats a tool attached to its result."""
+    if name == "estimate_cost":
+        return list(result.get("notes", []))
+    return []

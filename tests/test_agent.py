@@ -1,0 +1,198 @@
+"""The offline agent: routing natural-language questions to the tools with the right
+arguments, follow-ups, the composed answer, streaming and the decision record."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+import yaml
+from conftest import REPO
+
+from assistant import Assistant
+from assistant.agent.planner import facts, plan
+from assistant.models import Answer
+from assistant.tools import TOOLS
+
+CASES = yaml.safe_load((REPO / "evals" / "cases" / "routing.yaml").read_text())
+
+
+def _history(turns: list[str]) -> list[dict[str, str]]:
+    out = []
+    for turn in turns:
+        out += [{"role": "user", "content": turn}, {"role": "assistant", "content": "(answer)"}]
+    return out
+
+
+def _same(got: Any, want: Any) -> bool:
+    if isinstance(want, int | float) and isinstance(got, int | float):
+        return abs(got - want) < 1e-6
+    return bool(got == want)
+
+
+def test_routing_table_is_large_and_includes_the_seed_questions() -> None:
+    assert len(CASES) >= 40
+    questions = {c["q"] for c in CASES}
+    for seed in (
+        "When would you use SageMaker vs self-managed Kubernetes?",
+        "How do you reduce SageMaker inference costs?",
+        "When would you use TPUs vs GPUs?",
+    ):
+        assert seed in questions
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_question_routes_to_the_right_tool_arguments_and_decision(case: dict) -> None:  # type: ignore[type-arg]
+    p = plan(case["q"], _history(case.get("history", [])))
+    assert [c.name for c in p.calls] == case["tools"]
+    for field, want in (case.get("args") or {}).items():
+        got = p.calls[0].args.get(field)
+        assert _same(got, want), f"{field}: {got!r}, expected {want!r}"
+    if case.get("result"):
+        fn, _ = TOOLS[p.calls[0].name]
+        result = fn(dict(p.calls[0].args)).model_dump()
+        for field, want in case["result"].items():
+            assert result[field] == want, f"{field}: {result[field]!r}, expected {want!r}"
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "value"),
+    [
+        ("We're three engineers", "team_size", 3),
+        ("a 5-person team", "team_size", 5),
+        ("team size is 7", "team_size", 7),
+        ("we run 12 production models", "ml_models", 12),
+        ("a budget of $1.2M", "budget", 1_200_000),
+        ("budget: 300,000 usd", "budget", 300_000),
+        ("a $25k/month budget", "budget", 300_000),
+        ("engineers cost 180k", "engineer_cost", 180_000),
+        ("$15k a month per engineer", "engineer_cost", 180_000),
+        ("launch in 6 weeks", "time_to_market", "urgent"),
+        ("go live within 6 months", "time_to_market", "normal"),
+        ("no rush at all", "time_to_market", "flexible"),
+        ("it runs 24/7", "hours_per_month", 730),
+        ("8 hours a day on weekdays", "hours_per_month", 176),
+        ("200 hours a month", "hours_per_month", 200),
+        ("for 3 days", "hours_per_month", 72),
+        ("10k requests a day", "requests_per_month", 300_000),
+        ("5 requests per second", "requests_per_month", 13_140_000),
+        ("takes 250 ms per request", "avg_duration_ms", 250),
+        ("a 70B model", "params_billion", 70),
+        ("350M parameters", "params_billion", 0.35),
+        ("in 4-bit", "precision", "int4"),
+        ("trained with Flax", "framework", "jax"),
+        ("a ResNet", "model_type", "cnn"),
+        ("HIPAA workloads", "compliance", "HIPAA"),
+        ("SOC 2 audit", "compliance", "SOC2"),
+        ("data can't leave our data center", "data_stays_in_cloud", False),
+        ("we run on both AWS and GCP", "multi_cloud", True),
+        ("on preemptible VMs", "spot", True),
+        ("ml.g5.2xlarge", "instance_type", "ml.g5.2xlarge"),
+        ("a3-highgpu-8g", "instance_type", "a3-highgpu-8g"),
+    ],
+)
+def test_facts_are_read_from_common_phrasings(text: str, field: str, value: Any) -> None:
+    found = facts(text)
+    assert field in found, f"{field} not read from {text!r}: {found}"
+    assert _same(found[field].value, value)
+
+
+def test_tool_arguments_say_where_they_came_from() -> None:
+    p = plan(
+        "what if we were 12?", _history(["We're 3 engineers with 4 models, SageMaker or K8s?"])
+    )
+    assert p.follow_up
+    given = p.calls[0].given
+    assert "this question" in given["team_size"]
+    assert "earlier" in given["ml_models"]
+
+
+def test_new_question_keeps_team_facts_but_not_the_last_workload() -> None:
+    history = _history(
+        ["We're 3 engineers; what does a g5.xlarge cost for 200 hours a month on AWS?"]
+    )
+    p = plan("Which GPU should we pick for serving a 7B model?", history)
+    assert [c.name for c in p.calls] == ["select_accelerator"]
+    assert "cloud" not in p.calls[0].args
+    assert p.calls[0].args["params_billion"] == 7
+
+
+def test_answer_leads_with_the_decision_cites_its_reasons_and_lists_assumptions(
+    real_bot: Assistant,
+) -> None:
+    q = "We're 3 engineers with 4 models and launch in six weeks, SageMaker or Kubernetes?"
+    answer = real_bot.ask(q)
+    assert answer.text.startswith("**Decision: a managed platform throughout**")
+    assert [c.name for c in answer.tool_calls] == ["choose_infrastructure"]
+    assert answer.tool_calls[0].args == {"team_size": 3, "ml_models": 4, "time_to_market": "urgent"}
+    first_reason = answer.text.split("Why:\n")[1].splitlines()[0]
+    assert re.search(r"\[\d+\]$", first_reason)  # the rule's section is cited
+    assert {c.n for c in answer.citations} == {
+        int(n) for n in re.findall(r"\[(\d+)\]", answer.text)
+    }
+    assert "budget = 250000.0 (default)" in answer.text
+    assert 'team_size = 3 from "3 engineers"' in answer.text
+
+
+def test_follow_up_reruns_the_tool_with_the_earlier_arguments_updated(
+    real_bot: Assistant,
+) -> None:
+    first = "We're 3 engineers with 4 models and launch in six weeks, SageMaker or Kubernetes?"
+    a1 = real_bot.ask(first)
+    a2 = real_bot.ask(
+        "what if we were 12?",
+        history=[{"role": "user", "content": first}, {"role": "assistant", "content": a1.text}],
+    )
+    assert a1.tool_calls[0].result["overall"] == "managed"
+    assert a2.tool_calls[0].args["team_size"] == 12
+    assert a2.tool_calls[0].args["ml_models"] == 4
+    assert a2.tool_calls[0].result["overall"] == "hybrid"
+    assert a2.text.startswith("**Decision: hybrid**")
+
+
+def test_cost_answer_shows_the_arithmetic_and_the_numbers_equal_the_tool(
+    real_bot: Assistant,
+) -> None:
+    answer = real_bot.ask("How much does a g5.xlarge cost on SageMaker vs EKS running 24/7?")
+    result = answer.tool_calls[0].result
+    for option in result["options"]:
+        assert f"${option['monthly_usd']:,.2f}" in answer.text
+        for line in option["breakdown"]:
+            assert line["formula"] in answer.text
+        for price in option["assumptions"]:
+            assert price["as_of"] in answer.text and price["source"] in answer.text
+
+
+def test_impossible_input_in_words_is_a_clear_message_naming_the_field(
+    real_bot: Assistant,
+) -> None:
+    answer = real_bot.ask("What would a g5.xlarge cost for 800 hours a month?")
+    assert "hours_per_month" in answer.text
+    assert "744" in answer.text
+    assert answer.tool_calls == []
+
+
+def test_serverless_without_volume_asks_a_clarifying_question(real_bot: Assistant) -> None:
+    answer = real_bot.ask("What would SageMaker serverless inference cost us?")
+    assert "how many requests a month" in answer.text
+    assert answer.tool_calls == []
+
+
+def test_stream_yields_the_text_piece_by_piece_then_the_answer(real_bot: Assistant) -> None:
+    items = list(real_bot.stream("How do you reduce SageMaker inference costs?"))
+    *pieces, last = items
+    assert isinstance(last, Answer)
+    assert len(pieces) > 5 and all(isinstance(p, str) for p in pieces)
+    assert "".join(pieces) == last.text
+
+
+def test_decision_record_has_the_sections_a_design_doc_needs(real_bot: Assistant) -> None:
+    answer = real_bot.ask("How much does a g5.xlarge cost on SageMaker vs EKS running 24/7?")
+    record = answer.to_markdown()
+    for heading in ("# Decision record:", "## Question", "## Context", "## Answer",
+                    "## Tool inputs", "## Sources"):  # fmt: skip
+        assert heading in record
+    assert "as of 2025-10-01" in record  # the SageMaker unit price's date
+    for c in answer.citations:
+        assert f"[{c.n}] `knowledge/{c.source}`" in record
