@@ -5,7 +5,9 @@ STAMP  := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: help install index run test lint bench clean
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: help install index run chat test lint bench clean browser
 
 help:  ## show this help
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -14,7 +16,7 @@ help:  ## show this help
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --disable-pip-version-check -q torch==2.13.0
-	$(PY) -m pip install --disable-pip-version-check -q -e '.[dev]'
+	$(PY) -m pip install --disable-pip-version-check -q -e '.[dev,ui]'
 	touch $(STAMP)
 
 install: $(STAMP) index  ## create .venv, install mlinfra (CPU torch), build the index
@@ -22,15 +24,28 @@ install: $(STAMP) index  ## create .venv, install mlinfra (CPU torch), build the
 index: $(STAMP)  ## (re)index knowledge/ incrementally
 	$(VENV)/bin/mlinfra ingest
 
-run: install  ## start the assistant (a chat in the terminal)
+run: install  ## serve the web UI at http://localhost:8501
+	$(VENV)/bin/streamlit run ui/app.py --server.port 8501 --server.address localhost \
+		--server.headless true --browser.gatherUsageStats false --client.toolbarMode minimal
+
+chat: install  ## a chat in the terminal instead of the web UI
 	$(VENV)/bin/mlinfra chat
 
-test: $(STAMP)  ## run the test suite
+# The browser test drives Debian's chromium through Python playwright (never
+# `playwright install`); root installs it, anyone else is told how.
+browser:  ## install Debian's chromium for the browser test
+	@test -x $(CHROMIUM) || { \
+		if [ "$$(id -u)" = 0 ]; then \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null \
+			|| { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }; \
+		else echo "browser test needs $(CHROMIUM): sudo apt-get install chromium"; fi; }
+
+test: $(STAMP) browser  ## run the test suite
 	$(PY) -m pytest -q
 
 lint: $(STAMP)  ## ruff check, ruff format --check, mypy
-	$(VENV)/bin/ruff check assistant tests
-	$(VENV)/bin/ruff format --check assistant tests
+	$(VENV)/bin/ruff check assistant tests evals ui
+	$(VENV)/bin/ruff format --check assistant tests evals ui
 	$(VENV)/bin/mypy assistant
 
 clean:  ## remove the index and caches (keeps .venv)

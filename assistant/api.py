@@ -12,13 +12,16 @@ import re
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.config import Settings
 from assistant.embeddings import Embedder
 from assistant.errors import KnowledgeNotFoundError
-from assistant.models import Answer, IngestReport, RetrievedChunk
+from assistant.models import Answer, Chunk, IngestReport, RetrievedChunk
 from assistant.store import VectorStore
+
+if TYPE_CHECKING:
+    from assistant.feedback import FeedbackStore
 
 log = logging.getLogger(__name__)
 
@@ -201,18 +204,21 @@ class Assistant:
         query = validate_question(query)[: self.settings.max_question_chars]
         return list(self.retriever.retrieve(query, k or self.settings.k))
 
-    def ask(self, question: str, history: list[dict[str, str]] | None = None) -> Answer:
+    def ask(
+        self, question: str, history: list[dict[str, str]] | None = None, *, k: int | None = None
+    ) -> Answer:
         """Answer `question` from the guidance and the decision tools; every claim carries
-        an `[n]` citation or is marked as computed by a tool."""
+        an `[n]` citation or is marked as computed by a tool. `k`: passages to retrieve
+        (default `settings.k`)."""
         answer: Answer | None = None
-        for item in self.stream(question, history):
+        for item in self.stream(question, history, k=k):
             if isinstance(item, Answer):
                 answer = item
         assert answer is not None
         return answer
 
     def stream(
-        self, question: str, history: list[dict[str, str]] | None = None
+        self, question: str, history: list[dict[str, str]] | None = None, *, k: int | None = None
     ) -> Iterator[str | Answer]:
         """Yield the answer's text as it is produced (sentence by sentence), then the final
         `Answer`. Joined, the strings are `Answer.text`."""
@@ -220,6 +226,8 @@ class Assistant:
 
         question = validate_question(question)
         turns = validate_history(history)
+        if k is not None and (not isinstance(k, int) or not 1 <= k <= 50):
+            raise ValueError(f"k must be a whole number from 1 to 50, got {k!r}")
         notices: list[str] = []
         limit = self.settings.max_question_chars
         query = question
@@ -234,13 +242,13 @@ class Assistant:
             from assistant.agent.llm import answer_with_llm
 
             checked, failure = answer_with_llm(
-                self, question, self._with_context(query, turns), turns
+                self, question, self._with_context(query, turns), turns, k
             )
             if checked is not None:
                 checked.text = prefix + checked.text
-            answer = checked or self._offline(question, query, turns, prefix, failure)
+            answer = checked or self._offline(question, query, turns, prefix, failure, k)
         else:
-            answer = self._offline(question, query, turns, prefix, None)
+            answer = self._offline(question, query, turns, prefix, None, k)
         answer.notices[:0] = notices
         yield from sentences(answer.text)
         yield answer
@@ -252,15 +260,69 @@ class Assistant:
         turns: list[dict[str, str]],
         prefix: str,
         notice: str | None,
+        k: int | None = None,
     ) -> Answer:
         from assistant.agent import offline
 
         if notice:
             prefix += f"> Note: {notice}\n\n"
-        answer = offline.answer(self, question, self._with_context(query, turns), turns, prefix)
+        answer = offline.answer(
+            self, question, self._with_context(query, turns), turns, prefix, k or self.settings.k
+        )
         if notice:
             answer.notices.append(notice)
         return answer
+
+    def run_tool(self, name: str, args: dict[str, Any]) -> Answer:
+        """Run one decision tool directly (the UI's forms): the result rendered as an answer,
+        its reasons cited, so `to_markdown()` gives its decision record."""
+        from assistant.agent.offline import tool_answer
+
+        return tool_answer(self, name, args)
+
+    # -- knowledge and feedback ---------------------------------------------------------
+
+    def documents(self) -> list[dict[str, Any]]:
+        """The indexed knowledge files: source, title, chunk count, first and last line."""
+        docs: dict[str, dict[str, Any]] = {}
+        for chunk in self.store.all_chunks():
+            doc = docs.setdefault(
+                chunk.source, {"source": chunk.source, "title": chunk.title, "chunks": 0}
+            )
+            doc["chunks"] += 1
+            doc["title"] = doc["title"] or chunk.title
+        return sorted(docs.values(), key=lambda d: d["source"])
+
+    def chunks_of(self, source: str) -> list[Chunk]:
+        """The passages of one knowledge file, in file order."""
+        chunks = [c for c in self.store.all_chunks() if c.source == source]
+        if not chunks:
+            raise ValueError(f"source: no indexed file {source!r}")
+        return sorted(chunks, key=lambda c: c.line_start)
+
+    def index_status(self) -> dict[str, Any]:
+        """Chunks and files in the index, where it is, and when it last changed."""
+        import datetime as dt
+
+        generation = self.store.generation().split(":")[0]
+        try:
+            stamp = float(generation)
+            changed = dt.datetime.fromtimestamp(stamp, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        except ValueError:
+            changed = None
+        return {
+            "chunks": self.store.count(),
+            "files": len({c.source for c in self.store.all_chunks()}),
+            "where": self.store.where,
+            "last_change": changed if generation not in ("", "0") else None,
+        }
+
+    @property
+    def feedback(self) -> FeedbackStore:
+        """Thumbs up/down on answers, in SQLite in the data dir."""
+        from assistant.feedback import FeedbackStore
+
+        return FeedbackStore(self.settings.data_dir)
 
     @staticmethod
     def _with_context(query: str, turns: list[dict[str, str]]) -> str:

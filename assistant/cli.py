@@ -130,6 +130,32 @@ def chat() -> None:
         ]
 
 
+feedback_app = typer.Typer(help="Feedback given on answers in the web UI.", no_args_is_help=True)
+app.add_typer(feedback_app, name="feedback")
+
+
+@feedback_app.command("export")
+def feedback_export(
+    fmt: Annotated[str, typer.Option("--format", help="csv or json.")] = "csv",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to a file, not stdout.")
+    ] = None,
+) -> None:
+    """Write all feedback (rating, comment, question, answer, citations) as CSV or JSON."""
+    try:
+        text = _assistant().feedback.export(fmt)
+    except (OSError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text)
+    except OSError as exc:
+        raise _fail(f"cannot write {output}: {exc}") from None
+    err.print(f"wrote {output}", highlight=False)
+
+
 @app.command()
 def ingest(
     paths: Annotated[

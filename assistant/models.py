@@ -95,6 +95,29 @@ class Answer(BaseModel):
         return "\n".join(lines)
 
 
+def conversation_markdown(answers: list[Answer]) -> str:
+    """A whole conversation as markdown: each question, its answer, sources and tool runs."""
+    lines = ["# mlinfra conversation", ""]
+    for i, answer in enumerate(answers, start=1):
+        lines += [f"## {i}. {_one_line(answer.question)}", "", answer.text.strip(), ""]
+        if answer.citations:
+            lines += ["Sources:", ""]
+            lines += [f"- [{c.n}] `knowledge/{c.source}`, {c.heading}" for c in answer.citations]
+            lines.append("")
+        for call in answer.tool_calls:
+            lines.append(f"Tool `{call.name}` with {call.args}")
+        if answer.tool_calls:
+            lines.append("")
+    return "\n".join(lines)
+
+
+def conversation_json(answers: list[Answer]) -> str:
+    """A whole conversation as JSON: every answer with its citations and tool calls."""
+    import json
+
+    return json.dumps([a.model_dump() for a in answers], indent=2) + "\n"
+
+
 def _one_line(text: str, limit: int = 100) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 3] + "..."

@@ -128,13 +128,17 @@ class Turn:
 
 
 def answer_with_llm(
-    bot: Assistant, question: str, query: str, history: list[dict[str, str]]
+    bot: Assistant,
+    question: str,
+    query: str,
+    history: list[dict[str, str]],
+    k: int | None = None,
 ) -> tuple[Answer | None, str | None]:
     """(the agent's checked answer, None), or (None, why) to fall back to offline."""
     try:
         model = bot.chat_model
         turn = Turn(bot)
-        context = turn.add(bot.retriever.retrieve(query, bot.settings.k))
+        context = turn.add(bot.retriever.retrieve(query, k or bot.settings.k))
         text = _run_agent(bot, model, turn, question, history, context)
     except Exception as exc:  # provider errors of every kind fall back, visibly
         notice = (

@@ -9,7 +9,7 @@ assumed and the caveats.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assistant.agent import render
 from assistant.agent.planner import Plan, plan
@@ -25,8 +25,9 @@ _MARKER = re.compile(r"\[(\d+)\]")
 class CitationBook:
     """Numbers the chunks an answer cites, in order of first use, each once."""
 
-    def __init__(self, bot: Assistant) -> None:
+    def __init__(self, bot: Assistant, vector: Any = None) -> None:
         self.bot = bot
+        self.vector = vector  # the question's embedding: a rule's section is scored by it
         self.citations: list[Citation] = []
         self._by_id: dict[str, int] = {}
 
@@ -41,6 +42,12 @@ class CitationBook:
         chunk = self.bot.retriever.section(source, heading)
         if chunk is None:
             return ""
+        score = 0.0
+        if self.vector is not None and chunk.id not in self._by_id:
+            import numpy as np
+
+            for emb in self.bot.store.embeddings_for([chunk.id]).values():
+                score = float(np.dot(np.asarray(emb, dtype=np.float32), self.vector))
         n = self.add(
             Citation(
                 n=0,
@@ -48,7 +55,7 @@ class CitationBook:
                 source=chunk.source,
                 heading=chunk.heading,
                 text=chunk.text,
-                score=1.0,
+                score=round(score, 4),
                 line_start=chunk.line_start,
                 line_end=chunk.line_end,
             )
@@ -87,7 +94,12 @@ def _first_line(exc: Exception) -> str:
 
 
 def answer(
-    bot: Assistant, question: str, query: str, history: list[dict[str, str]], prefix: str
+    bot: Assistant,
+    question: str,
+    query: str,
+    history: list[dict[str, str]],
+    prefix: str,
+    k: int,
 ) -> Answer:
     from assistant.composer import abstention, compose
 
@@ -97,7 +109,11 @@ def answer(
         return Answer(question=question, text=prefix + p.clarify, context=context)
     labelled, errors = run_tools(p)
     tool_calls = [call for _, call in labelled]
-    book = CitationBook(bot)
+    search = query if not p.follow_up else p.query[: bot.settings.max_question_chars]
+    retriever = bot.retriever
+    vector = retriever.embed_query(search)
+    retrieved = retriever.retrieve(search, k, vector=vector)
+    book = CitationBook(bot, vector)
     tool_lines: list[str] = []
     caveats: list[str] = []
     for label, call in labelled:
@@ -105,10 +121,6 @@ def answer(
             tool_lines += [f"*Case: {label}*", ""]
         tool_lines += render.RENDERERS[call.name](call.result, book.section) + [""]
         caveats += render.notes_of(call.name, call.result)
-    search = query if not p.follow_up else p.query[: bot.settings.max_question_chars]
-    retriever = bot.retriever
-    vector = retriever.embed_query(search)
-    retrieved = retriever.retrieve(search, bot.settings.k, vector=vector)
     best = max((h.dense for h in retrieved if h.dense is not None), default=-1.0)
     guidance = ""
     if best >= bot.settings.abstain_threshold:
@@ -175,3 +187,29 @@ def sentences(text: str) -> list[str]:
             start = m.end()
         pieces.append(line[start:])
     return [p for p in pieces if p]
+
+
+def tool_answer(bot: Assistant, name: str, args: dict[str, object]) -> Answer:
+    """One tool run as an answer: the rendered result, its reasons cited, its defaults listed.
+    A bad field raises the tool's `ValueError`."""
+    from assistant.tools import TOOLS
+
+    if name not in TOOLS:
+        raise ValueError(f"tool must be one of {', '.join(TOOLS)}, got {name!r}")
+    fn, _ = TOOLS[name]
+    result = fn(dict(args)).model_dump()
+    book = CitationBook(bot)
+    lines = render.RENDERERS[name](result, book.section)
+    assumed = render.assumption_lines(result["assumptions"])
+    if assumed:
+        lines += ["", "**Assumed**", ""] + [f"- {line}" for line in assumed]
+    notes = render.notes_of(name, result)
+    if notes:
+        lines += ["", "**Caveats**", ""] + [f"- {n}" for n in notes]
+    shown = ", ".join(f"{k}={v!r}" for k, v in args.items())
+    return Answer(
+        question=f"{name}({shown})",
+        text="\n".join(lines),
+        citations=book.citations,
+        tool_calls=[ToolCall(name=name, args=dict(args), result=result)],
+    )

@@ -1,0 +1,130 @@
+"""One real browser against the real app: Debian's chromium, driven by Python playwright
+(never `playwright install`), the app served by `streamlit run` on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+
+from assistant import Assistant
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = REPO / "tests" / "artifacts"
+QUESTION = "We're 3 engineers with 4 models and launch in six weeks, SageMaker or Kubernetes?"
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason=f"needs Debian's chromium at {CHROMIUM} (make browser)"
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def served_app(real_bot: Assistant, tmp_path: Path) -> Iterator[str]:
+    port = _free_port()
+    env = dict(
+        os.environ,
+        MLINFRA_DATA_DIR=str(real_bot.settings.data_dir),
+        MLINFRA_MODEL_DIR=str(real_bot.settings.model_dir),
+        HF_HUB_OFFLINE="1",
+    )
+    log = (tmp_path / "streamlit.log").open("w")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(REPO / "ui" / "app.py"),
+            "--server.address",
+            "127.0.0.1",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],  # fmt: skip
+        cwd=tmp_path,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                pytest.fail("streamlit did not start:\n" + (tmp_path / "streamlit.log").read_text())
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def test_browser_asks_and_sees_the_cited_answer_and_the_cost_chart(served_app: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 2000})
+        try:
+            page.set_default_timeout(90_000)
+            page.goto(served_app)
+            box = page.get_by_test_id("stChatInputTextArea")
+            box.fill(QUESTION)
+            box.press("Enter")
+            page.get_by_text("Decision: a managed platform throughout").first.wait_for()
+            sources = page.get_by_text("Sources (", exact=False).first
+            sources.wait_for()
+            sources.click()
+            page.get_by_text("relevance", exact=False).first.wait_for()
+            page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
+
+            page.get_by_text("Decide", exact=True).first.click()
+            page.get_by_role("heading", name="Decide").wait_for()
+            page.get_by_text("Cost comparison", exact=True).click()
+            estimate = page.get_by_role("button", name="Estimate")
+            estimate.wait_for(state="visible")
+            estimate.click()
+            page.get_by_text("Monthly cost by platform").wait_for()
+            page.locator("[data-testid='stVegaLiteChart']").first.wait_for()
+            page.wait_for_timeout(1500)  # let the charts draw
+            page.screenshot(path=str(ARTIFACTS / "decide.png"), full_page=True)
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
+    assert (ARTIFACTS / "chat.png").stat().st_size > 10_000
+    assert (ARTIFACTS / "decide.png").stat().st_size > 10_000

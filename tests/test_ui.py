@@ -1,0 +1,238 @@
+"""The Streamlit app through `streamlit.testing.v1.AppTest`: every page, the forms with
+valid and invalid input, the download buttons' content, and text from knowledge files
+rendered as text."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+
+from assistant import Assistant
+
+streamlit = pytest.importorskip("streamlit")
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+APP = str(REPO / "ui" / "app.py")
+QUESTION = "We're 3 engineers with 4 models and launch in six weeks, SageMaker or Kubernetes?"
+
+
+@pytest.fixture
+def app(real_bot: Assistant, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., AppTest]]:
+    """A fresh app session over the real index (one Assistant per process, as in prod)."""
+    monkeypatch.setenv("MLINFRA_DATA_DIR", str(real_bot.settings.data_dir))
+    monkeypatch.setenv("MLINFRA_MODEL_DIR", str(real_bot.settings.model_dir))
+    streamlit.cache_resource.clear()
+
+    def make(page: str = "Chat", tool: str | None = None) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=90)
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        if page != "Chat":
+            at.radio(key="page").set_value(page).run()
+            assert not at.exception, [e.value for e in at.exception]
+        if tool:
+            at.radio(key="decide_tool").set_value(tool).run()
+            assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    yield make
+    streamlit.cache_resource.clear()
+
+
+def _markdown(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+DOWNLOADS: dict[str, bytes] = {}  # media file id -> the bytes a download button serves
+
+
+@pytest.fixture(autouse=True)
+def _record_downloads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """AppTest keeps download data in a mock runtime it discards; keep a copy."""
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def load_and_get_id(self, path_or_data, mimetype, kind, filename=None):  # type: ignore[no-untyped-def]
+        file_id = original(self, path_or_data, mimetype, kind, filename)
+        if isinstance(path_or_data, bytes):
+            DOWNLOADS[file_id] = path_or_data
+        return file_id
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", load_and_get_id)
+
+
+def _download(at: AppTest, label: str) -> str:
+    for element in at.get("download_button"):
+        if element.proto.label == label:
+            file_id = element.proto.url.rsplit("/", 1)[-1].split(".")[0]
+            return DOWNLOADS[file_id].decode()
+    raise AssertionError(f"no download button {label!r}")
+
+
+def test_chat_turn_shows_the_cited_answer_sources_and_computation(app) -> None:  # type: ignore[no-untyped-def]
+    at = app()
+    at.chat_input[0].set_value(QUESTION).run()
+    assert not at.exception, [e.value for e in at.exception]
+    text = _markdown(at)
+    assert "**Decision: a managed platform throughout**" in text
+    labels = [e.label for e in at.expander]
+    assert any(label.startswith("Sources (") for label in labels)
+    assert "How this was computed" in labels
+    # each cited passage is shown with its source file
+    assert "build\\-vs\\-buy\\.md" in text
+    assert len(at.chat_message) == 2
+
+
+def test_follow_up_in_the_chat_reruns_the_tool(app) -> None:  # type: ignore[no-untyped-def]
+    at = app()
+    at.chat_input[0].set_value(QUESTION).run()
+    at.chat_input[0].set_value("what if we were 12?").run()
+    assert not at.exception
+    assert "**Decision: hybrid**" in _markdown(at)
+
+
+def test_decision_record_and_conversation_downloads_hold_the_answer(app) -> None:  # type: ignore[no-untyped-def]
+    at = app()
+    at.chat_input[0].set_value(QUESTION).run()
+    record = _download(at, "Download decision record")
+    assert record.startswith("# Decision record:")
+    assert "## Sources" in record and "build-vs-buy.md" in record
+    conversation = json.loads(_download(at, "Download conversation (JSON)"))
+    assert conversation[0]["question"] == QUESTION
+    assert conversation[0]["tool_calls"][0]["name"] == "choose_infrastructure"
+    assert conversation[0]["citations"]
+    markdown = _download(at, "Download conversation (markdown)")
+    assert QUESTION[:60] in markdown and "Tool `choose_infrastructure`" in markdown
+
+
+def test_thumbs_feedback_is_stored_and_exported(app, real_bot: Assistant) -> None:  # type: ignore[no-untyped-def]
+    before = len(real_bot.feedback.rows())
+    at = app()
+    at.chat_input[0].set_value(QUESTION).run()
+    at.text_input(key="comment-0").set_value("clear and cited").run()
+    at.button(key="rate-0-1").click().run()
+    assert not at.exception
+    rows = real_bot.feedback.rows()
+    assert len(rows) == before + 1
+    assert rows[-1]["rating"] == 1 and rows[-1]["comment"] == "clear and cited"
+    assert rows[-1]["question"] == QUESTION
+    exported = list(csv.DictReader(io.StringIO(real_bot.feedback.export("csv"))))
+    assert exported[-1]["comment"] == "clear and cited"
+
+
+def test_empty_question_is_a_readable_message(app) -> None:  # type: ignore[no-untyped-def]
+    at = app()
+    at.chat_input[0].set_value("   ").run()
+    assert not at.exception
+    assert any("empty" in e.value for e in at.error)
+
+
+def test_decide_choose_form(app) -> None:  # type: ignore[no-untyped-def]
+    at = app("Decide", "Managed or Kubernetes")
+    at.number_input[0].set_value(12)
+    at.number_input[1].set_value(30)
+    at.button[0].click().run()  # "Decide"
+    assert not at.exception
+    assert "**Decision: hybrid**" in _markdown(at)
+    record = _download(at, "Download decision record")
+    assert "choose_infrastructure" in record and "team_size=12" in record
+
+
+def test_decide_cost_form_charts_tables_and_csv(app) -> None:  # type: ignore[no-untyped-def]
+    at = app("Decide", "Cost comparison")
+    at.text_input[0].set_value("g5.xlarge")
+    at.button[0].click().run()  # "Estimate"
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(at.get("vega_lite_chart")) == 2  # stacked cost and break-even
+    rows = list(csv.DictReader(io.StringIO(_download(at, "Download costs as CSV"))))
+    sagemaker = [r for r in rows if r["platform"] == "sagemaker"]
+    assert float(sagemaker[0]["usd_per_month"]) == pytest.approx(1029.30)
+    assert {r["component"] for r in rows if r["platform"] == "eks"} == {
+        "compute", "cluster fee", "operations"
+    }  # fmt: skip
+    curve = list(csv.DictReader(io.StringIO(_download(at, "Download break-even as CSV"))))
+    eks = {int(r["instances"]): float(r["usd_per_month"]) for r in curve if r["platform"] == "eks"}
+    sm = {
+        int(r["instances"]): float(r["usd_per_month"])
+        for r in curve
+        if r["platform"] == "sagemaker"
+    }
+    assert eks[1] > sm[1] and eks[max(eks)] < sm[max(sm)]  # the lines cross
+
+
+def test_decide_cost_form_rejects_an_unknown_instance_beside_the_field(app) -> None:  # type: ignore[no-untyped-def]
+    at = app("Decide", "Cost comparison")
+    at.text_input[0].set_value("g5.xlargeish")
+    at.button[0].click().run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert any(e.startswith("instance_type:") and "closest known" in e for e in errors)
+
+
+def test_decide_accelerator_form_valid_and_invalid(app) -> None:  # type: ignore[no-untyped-def]
+    at = app("Decide", "TPU or GPU")
+    params = [n for n in at.number_input if "Parameters" in n.label][0]
+    params.set_value(70.0)
+    at.button[0].click().run()  # "Suggest"
+    assert not at.exception
+    assert "**Suggested:" in _markdown(at)
+    precision = [s for s in at.selectbox if s.label == "Precision"][0]
+    precision.set_value("int4")
+    at.button[0].click().run()
+    assert any(e.value.startswith("precision:") for e in at.error)
+
+
+def test_knowledge_page_lists_documents_and_searches(app, real_bot: Assistant) -> None:  # type: ignore[no-untyped-def]
+    at = app("Knowledge")
+    assert not at.exception
+    assert int(at.metric[0].value) == real_bot.store.count()
+    assert int(at.metric[1].value) == len(real_bot.documents())
+    assert at.button(key="reindex") is not None
+    at.text_input[0].set_value("spot instances for training").run()
+    assert any("spot" in t.value.lower() for t in at.text)
+
+
+def test_interview_page_says_it_is_coming(app) -> None:  # type: ignore[no-untyped-def]
+    at = app("Interview")
+    assert any("Coming soon" in i.value for i in at.info)
+
+
+def test_knowledge_text_is_rendered_as_text_not_html(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, model_dir: Path
+) -> None:
+    knowledge = tmp_path / "knowledge"
+    knowledge.mkdir()
+    (knowledge / "hostile.md").write_text(
+        "# Serving notes\n\nServing GPUs need warm pools <script>alert('x')</script> to "
+        "avoid cold starts on SageMaker endpoints.\n\nA diagram of warm pools for SageMaker "
+        "endpoints ![pools](https://evil.example/track.png) shows the idea.\n"
+    )
+    monkeypatch.setenv("MLINFRA_KNOWLEDGE_DIR", str(knowledge))
+    monkeypatch.setenv("MLINFRA_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("MLINFRA_MODEL_DIR", str(model_dir))
+    streamlit.cache_resource.clear()
+    try:
+        at = AppTest.from_file(APP, default_timeout=120)
+        at.run()
+        at.chat_input[0].set_value("Why do SageMaker endpoints need warm pools?").run()
+        assert not at.exception, [e.value for e in at.exception]
+        rendered = _markdown(at)
+        assert "<script>" not in rendered.replace("\\<script\\>", "")
+        assert "\\<script\\>" in rendered or "\\<script>" in rendered
+        assert "![pools](" not in rendered
+    finally:
+        streamlit.cache_resource.clear()
+
+
+def test_reindex_button_reports_an_incremental_ingest(app) -> None:  # type: ignore[no-untyped-def]
+    at = app("Knowledge")
+    at.button(key="reindex").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("unchanged 26 files" in s.value for s in at.success)
