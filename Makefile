@@ -53,3 +53,4 @@ clean:  ## remove the index and caches (keeps .venv)
 
 bench: install  ## index size, ingest, cold/warm ask, recall@5 (medians)
 	$(PY) evals/bench_foundation.py
+	$(PY) evals/bench_ui.py

@@ -40,6 +40,10 @@ with st.sidebar:
         st.session_state.turns = []
         st.session_state.rated = {}
         st.rerun()
+PAGES[page]()
+
+# After the page, so a conversation download includes the answer just given.
+with st.sidebar:
     answers = [turn["answer"] for turn in st.session_state.turns]
     st.download_button(
         "Download conversation (markdown)",
@@ -55,5 +59,3 @@ with st.sidebar:
         mime="application/json",
         disabled=not answers,
     )
-
-PAGES[page]()

@@ -49,6 +49,11 @@ def _feedback(i: int, answer: Answer) -> None:
 
 def _show(i: int, answer: Answer) -> None:
     st.markdown(safe_answer_markdown(answer.text))
+    _extras(i, answer)
+
+
+def _extras(i: int, answer: Answer) -> None:
+    """Everything under an answer's text: sources, computation, record, feedback."""
     if st.session_state.get("show_sources", True):
         if answer.citations:
             show_sources(answer)
@@ -86,13 +91,20 @@ def render() -> None:
         final: list[Answer] = []
 
         def pieces() -> Iterator[str]:
+            # Sentences arrive faster than a browser redraws: send them a line at a time.
+            line = ""
             for item in assistant().stream(
                 question, history=_history(), k=st.session_state.get("k")
             ):
                 if isinstance(item, Answer):
                     final.append(item)
-                else:
-                    yield safe_answer_markdown(item)
+                    continue
+                line += item
+                if line.endswith("\n"):
+                    yield safe_answer_markdown(line)
+                    line = ""
+            if line:
+                yield safe_answer_markdown(line)
 
         try:
             st.write_stream(pieces())
@@ -102,5 +114,6 @@ def render() -> None:
         except Exception as exc:  # shown in the chat, never as a traceback
             st.error(f"Something went wrong answering this: {type(exc).__name__}: {exc}")
             return
-    st.session_state.turns.append({"question": question, "answer": final[0]})
-    st.rerun()
+        i = len(st.session_state.turns)
+        st.session_state.turns.append({"question": question, "answer": final[0]})
+        _extras(i, final[0])
