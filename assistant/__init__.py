@@ -17,6 +17,7 @@ __all__ = [
     "Citation",
     "Grade",
     "IngestReport",
+    "InterviewSession",
     "Settings",
     "ToolCall",
 ]
@@ -25,6 +26,7 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     from assistant.api import Assistant
     from assistant.config import Settings
+    from assistant.interview.session import InterviewSession
     from assistant.models import Answer, Citation, Grade, IngestReport, ToolCall
 
 _HOMES = {
@@ -34,6 +36,7 @@ _HOMES = {
     "Citation": "assistant.models",
     "Grade": "assistant.models",
     "IngestReport": "assistant.models",
+    "InterviewSession": "assistant.interview.session",
     "ToolCall": "assistant.models",
 }
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.config import Settings
 from assistant.embeddings import Embedder
 from assistant.errors import KnowledgeNotFoundError
-from assistant.models import Answer, Chunk, IngestReport, RetrievedChunk
+from assistant.models import Answer, Chunk, Grade, IngestReport, RetrievedChunk
 from assistant.store import VectorStore
 
 if TYPE_CHECKING:
@@ -272,6 +272,15 @@ class Assistant:
         if notice:
             answer.notices.append(notice)
         return answer
+
+    def grade(self, question: str, answer: str) -> Grade:
+        """Grade an interview answer: 0-10 from the weighted key points covered (by meaning)
+        minus misconceptions stated, with covered and missed points, feedback with a model
+        answer, and the citations behind them. A question outside the bank is graded
+        against points derived from the retrieved guidance, and the feedback says so."""
+        from assistant.interview.grader import grade
+
+        return grade(self, question, answer)
 
     def run_tool(self, name: str, args: dict[str, Any]) -> Answer:
         """Run one decision tool directly (the UI's forms): the result rendered as an answer,

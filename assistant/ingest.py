@@ -22,7 +22,9 @@ from assistant.store import VectorStore
 
 log = logging.getLogger(__name__)
 
-DATA_DIR = "data"  # a knowledge folder's data/ holds the tools' tables, not prose to cite
+# A knowledge folder's data/ holds the tools' tables and interview/ the practice questions
+# and their rubrics: neither is prose to cite.
+NOT_GUIDANCE = ("data", "interview")
 SUPPORTED = {".md": True, ".markdown": True, ".txt": False}  # suffix -> is markdown
 
 # (files done, files total, source just done)
@@ -64,8 +66,8 @@ def discover(
                 rel = path.relative_to(given)
                 if any(part.startswith(".") for part in rel.parts) or path.is_dir():
                     continue
-                if rel.parts[0] == DATA_DIR and len(rel.parts) > 1:
-                    continue  # tool data (price catalog, specs), not guidance
+                if rel.parts[0] in NOT_GUIDANCE and len(rel.parts) > 1:
+                    continue  # tool data and interview rubrics, not guidance
                 if path.is_symlink():
                     target = path.resolve()
                     if not target.is_relative_to(root):

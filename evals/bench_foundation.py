@@ -134,6 +134,25 @@ def main() -> None:
     )
 
     routing(bot)
+    calibration(bot)
+
+
+def calibration(bot: object) -> None:
+    """Spearman correlation between the interview grader and the interviewer's scores."""
+    sys.path.insert(0, str(REPO / "tests"))
+    from test_interview import spearman
+
+    from assistant.interview import load_bank
+
+    bank = {q.id: q for q in load_bank(REPO / "knowledge")}
+    cases = [
+        case
+        for path in sorted((REPO / "evals" / "calibration").glob("*.yaml"))
+        for case in yaml.safe_load(path.read_text())
+    ]
+    ours = [bot.grade(bank[c["question_id"]].question, c["answer"]).score for c in cases]  # type: ignore[attr-defined]
+    rho = spearman([c["score"] for c in cases], ours)
+    print(f"interview grading: Spearman {rho:.3f} against the interviewer on {len(cases)} answers")
 
 
 def routing(bot: object) -> None:

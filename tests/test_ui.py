@@ -199,9 +199,22 @@ def test_knowledge_page_lists_documents_and_searches(app, real_bot: Assistant) -
     assert any("spot" in t.value.lower() for t in at.text)
 
 
-def test_interview_page_says_it_is_coming(app) -> None:  # type: ignore[no-untyped-def]
+def test_interview_page_runs_a_practice_question(app) -> None:  # type: ignore[no-untyped-def]
     at = app("Interview")
-    assert any("Coming soon" in i.value for i in at.info)
+    at.selectbox[0].set_value("tpu-vs-gpu")
+    at.number_input[0].set_value(1)
+    at.button[0].click().run()  # "Start practice"
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(m.value.startswith("### ") for m in at.markdown)
+    at.text_area[0].set_value(
+        "TPUs fit large transformer training in JAX on Google Cloud; GPUs fit PyTorch, "
+        "custom kernels and real-time inference on any cloud."
+    )
+    at.button[0].click().run()  # "Submit answer"
+    assert not at.exception, [e.value for e in at.exception]
+    text = _markdown(at)
+    assert "**Score:" in text
+    assert "Follow\\-up" in text or "Session summary" in [h.value for h in at.subheader]
 
 
 def test_knowledge_text_is_rendered_as_text_not_html(
