@@ -7,7 +7,7 @@ export TRANSFORMERS_OFFLINE := 1
 
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: help install index run chat test lint bench clean browser
+.PHONY: help install index run chat test lint bench eval clean browser
 
 help:  ## show this help
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -50,6 +50,9 @@ lint: $(STAMP)  ## ruff check, ruff format --check, mypy
 
 clean:  ## remove the index and caches (keeps .venv)
 	rm -rf .mlinfra .pytest_cache .mypy_cache .ruff_cache
+
+eval: install  ## the regression eval suite; writes evals/reports/latest.{md,json}
+	$(VENV)/bin/mlinfra eval
 
 bench: install  ## index size, ingest, cold/warm ask, recall@5 (medians)
 	$(PY) evals/bench_foundation.py

@@ -232,6 +232,47 @@ def interview(
         out.print(f"Saved. Resume with: mlinfra interview --resume {session.id}")
 
 
+@app.command("eval")
+def eval_command(
+    evals_dir: Annotated[
+        Path | None, typer.Option("--evals", help="Folder with cases/ and calibration/.")
+    ] = None,
+    reports: Annotated[
+        Path | None, typer.Option("--reports", help="Where latest.json and latest.md go.")
+    ] = None,
+    no_write: Annotated[bool, typer.Option("--no-write", help="Print only.")] = False,
+) -> None:
+    """Run the regression eval suite and write a report compared with the previous one."""
+    from rich.markdown import Markdown
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from assistant import evaluation
+
+    bot = _assistant()
+    folder = evals_dir or Path(bot.settings.knowledge_dir).parent / "evals"
+    if not (folder / "cases").is_dir():
+        raise _fail(f"no eval cases in {folder / 'cases'} (pass --evals DIR)")
+    with Progress(
+        TextColumn("eval"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+        console=err, transient=True,
+    ) as bar:  # fmt: skip
+        task = bar.add_task("", total=None)
+
+        def progress(done: int, total: int, stage: str) -> None:
+            bar.update(task, completed=done, total=total, description=stage)
+
+        report = evaluation.run(bot, folder, progress)
+    if no_write:
+        comparison = evaluation.compare(report, None)
+    else:
+        _, md, comparison = evaluation.write(report, reports or folder / "reports")
+        err.print(f"wrote {md} and {md.with_suffix('.json')}", highlight=False)
+    out.print(Markdown(evaluation.markdown(report, comparison)))
+    regressed = [name for name, row in comparison.items() if row["regressed"]]
+    if regressed:
+        raise _fail(f"regressed: {', '.join(regressed)}")
+
+
 feedback_app = typer.Typer(help="Feedback given on answers in the web UI.", no_args_is_help=True)
 app.add_typer(feedback_app, name="feedback")
 

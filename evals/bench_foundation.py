@@ -139,9 +139,7 @@ def main() -> None:
 
 def calibration(bot: object) -> None:
     """Spearman correlation between the interview grader and the interviewer's scores."""
-    sys.path.insert(0, str(REPO / "tests"))
-    from test_interview import spearman
-
+    from assistant.evaluation import spearman
     from assistant.interview import load_bank
 
     bank = {q.id: q for q in load_bank(REPO / "knowledge")}

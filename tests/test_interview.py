@@ -11,6 +11,7 @@ from conftest import KNOWLEDGE, REPO
 from typer.testing import CliRunner
 
 from assistant import Assistant
+from assistant.evaluation import spearman
 from assistant.interview import InterviewSession, load_bank
 from assistant.interview.grader import fluency
 
@@ -32,28 +33,6 @@ TOPICS = {
 }  # fmt: skip
 SUPPORT_COSINE = 0.5  # a point and the section that states it
 SUPPORT_WORDS = 0.5
-
-
-def spearman(xs: list[float], ys: list[float]) -> float:
-    def ranks(values: list[float]) -> list[float]:
-        order = sorted(range(len(values)), key=lambda i: values[i])
-        out = [0.0] * len(values)
-        i = 0
-        while i < len(order):
-            j = i
-            while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
-                j += 1
-            for k in range(i, j + 1):
-                out[order[k]] = (i + j) / 2 + 1
-            i = j + 1
-        return out
-
-    rx, ry = ranks(xs), ranks(ys)
-    mx, my = sum(rx) / len(rx), sum(ry) / len(ry)
-    cov = sum((a - mx) * (b - my) for a, b in zip(rx, ry, strict=True))
-    vx = sum((a - mx) ** 2 for a in rx) ** 0.5
-    vy = sum((b - my) ** 2 for b in ry) ** 0.5
-    return cov / (vx * vy)
 
 
 def _section(source: str, heading: str) -> str:

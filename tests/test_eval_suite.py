@@ -1,0 +1,51 @@
+"""The regression eval suite gates the build: every metric at or above its floor in
+evals/thresholds.yaml; and the report machinery flags a regression."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import REPO
+
+from assistant import Assistant, evaluation
+
+THRESHOLDS = yaml.safe_load((REPO / "evals" / "thresholds.yaml").read_text())
+
+
+@pytest.fixture(scope="module")
+def report(real_bot: Assistant) -> dict:  # type: ignore[type-arg]
+    seen: list[tuple[int, int, str]] = []
+    result = evaluation.run(real_bot, REPO / "evals", lambda d, t, s: seen.append((d, t, s)))
+    assert seen and seen[-1][0] == seen[-1][1]  # progress reached the end
+    return result
+
+
+def test_cases_cover_every_kind_and_are_many(report: dict) -> None:  # type: ignore[type-arg]
+    cases = report["cases"]
+    assert sum(cases.values()) >= 80
+    assert all(cases[k] > 0 for k in ("retrieval", "routing", "off_topic", "calibration"))
+
+
+@pytest.mark.parametrize("metric", sorted(THRESHOLDS))
+def test_metric_is_at_or_above_its_floor(report: dict, metric: str) -> None:  # type: ignore[type-arg]
+    value = report["metrics"][metric]
+    assert value >= THRESHOLDS[metric], f"{metric} = {value:.3f} < {THRESHOLDS[metric]}"
+
+
+def test_report_flags_a_regression_against_the_previous_one(tmp_path: Path) -> None:
+    first = {"date": "d1", "seconds": 1, "cases": {}, "metrics": {"m": 0.9, "n": 0.5}}
+    second = {"date": "d2", "seconds": 1, "cases": {}, "metrics": {"m": 0.85, "n": 0.5}}
+    evaluation.write(first, tmp_path)
+    _, md, comparison = evaluation.write(second, tmp_path)
+    assert comparison["m"]["regressed"] and not comparison["n"]["regressed"]
+    assert "**regressed**" in md.read_text()
+    assert comparison["m"]["change"] == pytest.approx(-0.05)
+
+
+def test_spearman_matches_hand_computed_values() -> None:
+    assert evaluation.spearman([1, 2, 3, 4], [10, 20, 30, 40]) == pytest.approx(1.0)
+    assert evaluation.spearman([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1.0)
+    # ties take their average rank: ranks (1.5, 1.5, 3) and (1, 2, 3) -> 0.866
+    assert evaluation.spearman([1, 1, 2], [1, 2, 3]) == pytest.approx(0.8660, abs=1e-3)
