@@ -241,8 +241,13 @@ def eval_command(
         Path | None, typer.Option("--reports", help="Where latest.json and latest.md go.")
     ] = None,
     no_write: Annotated[bool, typer.Option("--no-write", help="Print only.")] = False,
+    baseline: Annotated[
+        bool, typer.Option("--baseline/--no-baseline", help="Also run the textbook RAG.")
+    ] = True,
 ) -> None:
     """Run the regression eval suite and write a report compared with the previous one."""
+    import tempfile
+
     from rich.markdown import Markdown
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
@@ -261,7 +266,17 @@ def eval_command(
         def progress(done: int, total: int, stage: str) -> None:
             bar.update(task, completed=done, total=total, description=stage)
 
-        report = evaluation.run(bot, folder, progress)
+        with tempfile.TemporaryDirectory() as tmp:
+            rag = None
+            if baseline:
+                bar.update(task, description="building the textbook RAG baseline")
+                try:
+                    from assistant.baseline import TextbookRAG
+
+                    rag = TextbookRAG(Path(bot.settings.knowledge_dir), Path(tmp))
+                except ImportError as exc:
+                    err.print(f"baseline skipped ({exc}): pip install -e '.[dev]'")
+            report = evaluation.run(bot, folder, progress, baseline=rag)
     if no_write:
         comparison = evaluation.compare(report, None)
     else:

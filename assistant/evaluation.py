@@ -11,7 +11,9 @@ Metrics:
   the expected result fields, over the cases that name some;
 - abstention: precision and recall of "does not cover" over the off-topic questions
   (positives) and the retrieval questions (negatives);
-- grading: Spearman correlation of the interview grader with the interviewer's scores.
+- grading: Spearman correlation of the interview grader with the interviewer's scores;
+- baseline (`baseline_*`): the textbook LangChain RAG (`assistant.baseline`) on the same
+  retrieval cases, its top 4 against our top 5.
 """
 
 from __future__ import annotations
@@ -82,11 +84,40 @@ def _sources(case: dict[str, Any]) -> list[str]:
 def retrieval_metrics(
     bot: Assistant, cases: list[dict[str, Any]], tick: Callable[[], None]
 ) -> dict[str, float]:
+    def search(q: str) -> list[tuple[str, str]]:
+        return [(h.chunk.source, h.chunk.heading) for h in bot.sources(q, k=5)]
+
+    return _ranked(search, cases, tick, "retrieval")
+
+
+def baseline_metrics(
+    rag: Any, cases: list[dict[str, Any]], tick: Callable[[], None]
+) -> dict[str, float]:
+    """The textbook RAG on the same cases: its 4 passages carry no section path, so a
+    section counts as found when a passage from the right file contains its heading."""
+
+    def search(q: str) -> list[tuple[str, str]]:
+        out = []
+        for doc in rag.retrieve(q):
+            headings = [ln.lstrip("#").strip() for ln in doc.page_content.splitlines()
+                        if ln.startswith("#")]  # fmt: skip
+            out.append((doc.metadata["source"], " > ".join(headings)))
+        return out
+
+    return _ranked(search, cases, tick, "baseline_retrieval")
+
+
+def _ranked(
+    search: Callable[[str], list[tuple[str, str]]],
+    cases: list[dict[str, Any]],
+    tick: Callable[[], None],
+    prefix: str,
+) -> dict[str, float]:
     r1 = r5 = mrr = ndcg = sections = 0.0
     for case in cases:
-        hits = bot.sources(case["q"], k=5)
+        hits = search(case["q"])
         wanted = _sources(case)
-        relevant = [h.chunk.source in wanted for h in hits]
+        relevant = [source in wanted for source, _ in hits]
         r1 += relevant[0] if relevant else 0
         r5 += any(relevant)
         mrr += 1 / (relevant.index(True) + 1) if any(relevant) else 0
@@ -95,18 +126,18 @@ def retrieval_metrics(
         ndcg += dcg / ideal if ideal else 0
         heading = case.get("heading")
         sections += any(
-            h.chunk.source in wanted
-            and (heading is None or heading in h.chunk.heading.split(" > "))
-            for h in hits
+            source in wanted and (heading is None or heading in path.split(" > "))
+            for source, path in hits
         )
         tick()
     n = max(1, len(cases))
+    section = "section_recall_at_5" if prefix == "retrieval" else f"{prefix}_section_recall"
     return {
-        "retrieval_recall_at_1": r1 / n,
-        "retrieval_recall_at_5": r5 / n,
-        "retrieval_mrr": mrr / n,
-        "retrieval_ndcg_at_5": ndcg / n,
-        "section_recall_at_5": sections / n,
+        f"{prefix}_recall_at_1": r1 / n,
+        f"{prefix}_recall_at_5": r5 / n,
+        f"{prefix}_mrr": mrr / n,
+        f"{prefix}_ndcg_at_5": ndcg / n,
+        section: sections / n,
     }
 
 
@@ -209,13 +240,19 @@ def grading_metrics(
     return {"grading_spearman": spearman([c["score"] for c in cases], ours) if cases else 0.0}
 
 
-def run(bot: Assistant, evals_dir: Path, progress: Progress | None = None) -> dict[str, Any]:
-    """Every metric over every case; `progress(done, total, stage)` as it goes."""
+def run(
+    bot: Assistant,
+    evals_dir: Path,
+    progress: Progress | None = None,
+    baseline: Any = None,
+) -> dict[str, Any]:
+    """Every metric over every case; `progress(done, total, stage)` as it goes. With a
+    `baseline` (`assistant.baseline.TextbookRAG`), its retrieval metrics too."""
     cases = load_cases(evals_dir)
     seed = [c["q"] for c in cases["retrieval"] if c["file"] == "seed_facts.yaml"]
     total = (
-        len(cases["retrieval"]) * 2 + len(seed) + len(cases["routing"])
-        + len(cases["off_topic"]) + len(cases["calibration"])
+        len(cases["retrieval"]) * (3 if baseline is not None else 2) + len(seed)
+        + len(cases["routing"]) + len(cases["off_topic"]) + len(cases["calibration"])
     )  # fmt: skip
     done = 0
 
@@ -231,6 +268,8 @@ def run(bot: Assistant, evals_dir: Path, progress: Progress | None = None) -> di
     started = time.perf_counter()
     metrics: dict[str, float] = {}
     metrics |= retrieval_metrics(bot, cases["retrieval"], ticker("retrieval"))
+    if baseline is not None:
+        metrics |= baseline_metrics(baseline, cases["retrieval"], ticker("baseline"))
     metrics |= citation_validity(bot, seed, ticker("citations"))
     metrics |= routing_metrics(cases["routing"], ticker("routing"))
     metrics |= abstention_metrics(bot, cases["off_topic"], cases["retrieval"], ticker("abstention"))

@@ -49,3 +49,20 @@ def test_spearman_matches_hand_computed_values() -> None:
     assert evaluation.spearman([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1.0)
     # ties take their average rank: ranks (1.5, 1.5, 3) and (1, 2, 3) -> 0.866
     assert evaluation.spearman([1, 1, 2], [1, 2, 3]) == pytest.approx(0.8660, abs=1e-3)
+
+
+def test_ours_beats_the_textbook_rag_baseline_on_retrieval(
+    report: dict,
+    tmp_path: Path,  # type: ignore[type-arg]
+) -> None:
+    from assistant.baseline import TextbookRAG
+
+    rag = TextbookRAG(REPO / "knowledge", tmp_path / "baseline")
+    assert len(rag.chunks) > 100
+    assert all(len(c.page_content) <= 1000 for c in rag.chunks)
+    cases = evaluation.load_cases(REPO / "evals")["retrieval"]
+    base = evaluation.baseline_metrics(rag, cases, lambda: None)
+    ours = report["metrics"]
+    assert ours["retrieval_recall_at_5"] >= 0.95
+    assert ours["retrieval_recall_at_5"] > base["baseline_retrieval_recall_at_5"]
+    assert ours["retrieval_mrr"] > base["baseline_retrieval_mrr"]
