@@ -198,19 +198,7 @@ def compose(
         )
     citations = []
     for chunk_index, n in sorted(markers.items(), key=lambda kv: kv[1]):
-        hit = retrieved[chunk_index]
-        citations.append(
-            Citation(
-                n=n,
-                chunk_id=hit.chunk.id,
-                source=hit.chunk.source,
-                heading=hit.chunk.heading,
-                text=hit.chunk.text,
-                score=round(hit.dense if hit.dense is not None else hit.score, 4),
-                line_start=hit.chunk.line_start,
-                line_end=hit.chunk.line_end,
-            )
-        )
+        citations.append(Citation.of_hit(retrieved[chunk_index], n))
     return Composition("\n".join(lines), citations, used)
 
 

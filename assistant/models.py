@@ -32,6 +32,25 @@ class Citation(BaseModel):
     line_start: int | None = None
     line_end: int | None = None
 
+    @classmethod
+    def of(cls, chunk: Chunk, n: int, score: float) -> Citation:
+        """The citation `[n]` of `chunk`, with its relevance score."""
+        return cls(
+            n=n,
+            chunk_id=chunk.id,
+            source=chunk.source,
+            heading=chunk.heading,
+            text=chunk.text,
+            score=round(score, 4),
+            line_start=chunk.line_start,
+            line_end=chunk.line_end,
+        )
+
+    @classmethod
+    def of_hit(cls, hit: RetrievedChunk, n: int) -> Citation:
+        """The citation `[n]` of a retrieved chunk, scored by its cosine (else fused) score."""
+        return cls.of(hit.chunk, n, hit.dense if hit.dense is not None else hit.score)
+
 
 class ToolCall(BaseModel):
     """A deterministic tool the assistant ran while answering."""

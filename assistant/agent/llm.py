@@ -296,19 +296,5 @@ def _renumber(text: str, turn: Turn) -> tuple[str, list[Citation]]:
     order: dict[int, int] = {}
     for m in _MARKER.finditer(text):
         order.setdefault(int(m.group(1)), len(order) + 1)
-    citations = []
-    for old, new in order.items():
-        hit = turn.passages[old]
-        citations.append(
-            Citation(
-                n=new,
-                chunk_id=hit.chunk.id,
-                source=hit.chunk.source,
-                heading=hit.chunk.heading,
-                text=hit.chunk.text,
-                score=round(hit.dense if hit.dense is not None else hit.score, 4),
-                line_start=hit.chunk.line_start,
-                line_end=hit.chunk.line_end,
-            )
-        )
+    citations = [Citation.of_hit(turn.passages[old], new) for old, new in order.items()]
     return _MARKER.sub(lambda m: f"[{order[int(m.group(1))]}]", text), citations

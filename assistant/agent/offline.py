@@ -48,19 +48,7 @@ class CitationBook:
 
             for emb in self.bot.store.embeddings_for([chunk.id]).values():
                 score = float(np.dot(np.asarray(emb, dtype=np.float32), self.vector))
-        n = self.add(
-            Citation(
-                n=0,
-                chunk_id=chunk.id,
-                source=chunk.source,
-                heading=chunk.heading,
-                text=chunk.text,
-                score=round(score, 4),
-                line_start=chunk.line_start,
-                line_end=chunk.line_end,
-            )
-        )
-        return f"[{n}]"
+        return f"[{self.add(Citation.of(chunk, 0, score))}]"
 
     def renumber(self, text: str, citations: list[Citation]) -> str:
         mapping = {c.n: self.add(c) for c in citations}
