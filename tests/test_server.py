@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fakes import HashEmbedder
+from servers import free_port, serving
 
 from assistant import Assistant, Settings
 from assistant.errors import StoreUnavailableError
@@ -20,50 +17,17 @@ from assistant.errors import StoreUnavailableError
 pytestmark = pytest.mark.server
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def chroma_url(tmp_path: Path) -> Iterator[str]:
     exe = Path(sys.executable).with_name("chroma")
     command = str(exe) if exe.exists() else shutil.which("chroma")
     assert command, "the chroma CLI ships with chromadb; it should be installed"
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            command,
-            "run",
-            "--path",
-            str(tmp_path / "server"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1).read()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("chroma server did not start") from None
-                time.sleep(0.2)
+    run = [command, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1",
+           "--port", str(port)]  # fmt: skip
+    with serving(run, f"{url}/api/v2/heartbeat", tmp_path / "chroma.log"):
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def _kb(root: Path) -> Path:
@@ -94,7 +58,7 @@ def test_ingest_and_ask_through_a_chroma_server(chroma_url: str, tmp_path: Path)
 
 
 def test_unreachable_server_is_a_clear_error_naming_the_url(tmp_path: Path) -> None:
-    url = f"http://127.0.0.1:{_free_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     bot = Assistant(Settings(chroma_url=url, data_dir=tmp_path), embedder=HashEmbedder())
     with pytest.raises(StoreUnavailableError, match=url.replace(".", r"\.")):
         bot.ask("How do I reduce SageMaker inference costs?")
