@@ -179,7 +179,12 @@ def citation_validity(
     }
 
 
-def routing_metrics(cases: list[dict[str, Any]], tick: Callable[[], None]) -> dict[str, float]:
+def routing_metrics(
+    cases: list[dict[str, Any]],
+    tick: Callable[[], None],
+    misses: list[str] | None = None,
+) -> dict[str, float]:
+    """Routing and decision accuracy; the ids of the cases that miss go to `misses`."""
     from assistant.agent.planner import plan
     from assistant.tools import TOOLS
 
@@ -193,11 +198,16 @@ def routing_metrics(cases: list[dict[str, Any]], tick: Callable[[], None]) -> di
             p.calls and p.calls[0].args.get(k) == v for k, v in (case.get("args") or {}).items()
         )
         routed += ok
+        right = ok
         if case.get("result"):
             with_result += 1
+            right = False
             if ok and p.calls:
                 result = TOOLS[p.calls[0].name][0](dict(p.calls[0].args)).model_dump()
-                decided += all(result.get(k) == v for k, v in case["result"].items())
+                right = all(result.get(k) == v for k, v in case["result"].items())
+                decided += right
+        if not right and misses is not None:
+            misses.append(str(case.get("id", case["q"])))
         tick()
     return {
         "routing_accuracy": routed / max(1, len(cases)),

@@ -139,49 +139,21 @@ def main() -> None:
 
 def calibration(bot: object) -> None:
     """Spearman correlation between the interview grader and the interviewer's scores."""
-    from assistant.evaluation import spearman
-    from assistant.interview import load_bank
+    from assistant import evaluation
 
-    bank = {q.id: q for q in load_bank(REPO / "knowledge")}
-    cases = [
-        case
-        for path in sorted((REPO / "evals" / "calibration").glob("*.yaml"))
-        for case in yaml.safe_load(path.read_text())
-    ]
-    ours = [bot.grade(bank[c["question_id"]].question, c["answer"]).score for c in cases]  # type: ignore[attr-defined]
-    rho = spearman([c["score"] for c in cases], ours)
+    cases = evaluation.load_cases(REPO / "evals")["calibration"]
+    rho = evaluation.grading_metrics(bot, cases, lambda: None)["grading_spearman"]  # type: ignore[arg-type]
     print(f"interview grading: Spearman {rho:.3f} against the interviewer on {len(cases)} answers")
 
 
 def routing(bot: object) -> None:
     """Share of routing.yaml's questions that reach the right tools, with the right
     arguments and decision; and the time the offline agent takes to answer them."""
-    from assistant.agent.planner import plan
-    from assistant.tools import TOOLS
+    from assistant import evaluation
 
-    cases = yaml.safe_load((CASES / "routing.yaml").read_text())
-    misses = []
-    for case in cases:
-        history = []
-        for turn in case.get("history", []):
-            history += [{"role": "user", "content": turn}, {"role": "assistant", "content": ""}]
-        p = plan(case["q"], history)
-        wrong = []
-        if [c.name for c in p.calls] != case["tools"]:
-            wrong.append(f"tools {[c.name for c in p.calls]}")
-        for field, want in (case.get("args") or {}).items():
-            got = p.calls[0].args.get(field) if p.calls else None
-            if got != want:
-                wrong.append(f"{field}={got!r} (expected {want!r})")
-        if p.calls and case.get("result"):
-            result = TOOLS[p.calls[0].name][0](dict(p.calls[0].args)).model_dump()
-            wrong += [
-                f"{k}={result.get(k)!r} (expected {v!r})"
-                for k, v in case["result"].items()
-                if result.get(k) != v
-            ]
-        if wrong:
-            misses.append(f"{case['id']}: {', '.join(wrong)}")
+    cases = evaluation.load_cases(REPO / "evals")["routing"]
+    misses: list[str] = []
+    evaluation.routing_metrics(cases, lambda: None, misses)
     n = len(cases)
     print(f"routing.yaml: {n - len(misses)}/{n} routed with the right arguments and decision")
     for miss in misses:
