@@ -45,17 +45,14 @@ PAGES[page]()
 # After the page, so a conversation download includes the answer just given.
 with st.sidebar:
     answers = [turn["answer"] for turn in st.session_state.turns]
-    st.download_button(
-        "Download conversation (markdown)",
-        data=conversation_markdown(answers),
-        file_name="mlinfra-conversation.md",
-        mime="text/markdown",
-        disabled=not answers,
-    )
-    st.download_button(
-        "Download conversation (JSON)",
-        data=conversation_json(answers),
-        file_name="mlinfra-conversation.json",
-        mime="application/json",
-        disabled=not answers,
-    )
+    for label, render, name, mime in (
+        ("markdown", conversation_markdown, "mlinfra-conversation.md", "text/markdown"),
+        ("JSON", conversation_json, "mlinfra-conversation.json", "application/json"),
+    ):
+        st.download_button(
+            f"Download conversation ({label})",
+            data=render(answers),
+            file_name=name,
+            mime=mime,
+            disabled=not answers,
+        )
