@@ -283,11 +283,8 @@ def instance_count(text: str) -> Fact | None:
 
 
 def spot(text: str) -> Fact | None:
-    if re.search(r"\b(no|without|not|avoid|instead of)\s+(?:using\s+)?(spot|preemptible)", text):
-        m = re.search(
-            r"\b(no|without|not|avoid|instead of)\s+(?:using\s+)?(spot|preemptible)", text
-        )
-        assert m is not None
+    m = re.search(r"\b(no|without|not|avoid|instead of)\s+(?:using\s+)?(spot|preemptible)", text)
+    if m:
         return Fact("spot", False, m.group(0))
     m = re.search(r"\b(spot|preemptible|pre-emptible|interruptible|managed spot)\b", text)
     if m:

@@ -202,13 +202,16 @@ def _user_turns(history: list[dict[str, str]]) -> list[str]:
 def plan(question: str, history: list[dict[str, str]] | None = None) -> Plan:
     """The tools to run for `question` in the conversation `history`, with arguments."""
     earlier = _user_turns(history or [])
+    earlier_facts = [facts(text) for text in earlier]  # read once, oldest first
     now = facts(question)
     tools = tools_for(question, now)
     follow_up = False
     query = question
     if not tools:
-        for previous in reversed(earlier):
-            previous_tools = tools_for(previous, facts(previous))
+        for previous, previous_facts in zip(
+            reversed(earlier), reversed(earlier_facts), strict=True
+        ):
+            previous_tools = tools_for(previous, previous_facts)
             if previous_tools:
                 if _is_follow_up(question, now, previous_tools):
                     tools, follow_up = previous_tools, True
@@ -216,7 +219,7 @@ def plan(question: str, history: list[dict[str, str]] | None = None) -> Plan:
                 break
     elif earlier and _FOLLOW_UP.match(ex.normalise(question)):
         query = f"{earlier[-1][:500]} {question}"
-    calls = [_call(name, now, earlier, follow_up) for name in tools]
+    calls = [_call(name, now, earlier_facts, follow_up) for name in tools]
     calls = [c for call in calls for c in _scenarios(call, question)]
     clarify = None
     for call in calls:
@@ -235,11 +238,13 @@ def _is_follow_up(question: str, now: dict[str, Fact], previous_tools: list[str]
     return bool(_FOLLOW_UP.match(t)) and relevant or (is_follow_up(question) and relevant)
 
 
-def _call(name: str, now: dict[str, Fact], earlier: list[str], follow_up: bool) -> PlannedCall:
+def _call(
+    name: str, now: dict[str, Fact], earlier: list[dict[str, Fact]], follow_up: bool
+) -> PlannedCall:
     args: dict[str, Any] = {}
     given: dict[str, str] = {}
     layers = [(now, "this question")] + [
-        (facts(text), "earlier in the conversation") for text in reversed(earlier)
+        (found, "earlier in the conversation") for found in reversed(earlier)
     ]
     for found, where in layers:
         for fname in TOOL_FIELDS[name]:
