@@ -78,6 +78,7 @@ class Assistant:
     ) -> None:
         self.settings = settings or Settings(**overrides)
         self._embedder = embedder
+        self._sentence_embedder: Embedder | None = None
         self._store = store
         self._retriever: Any = None
         self._lock = threading.RLock()
@@ -91,6 +92,17 @@ class Assistant:
             if self._embedder is None:
                 self._embedder = self._load_embedder()
             return self._embedder
+
+    @property
+    def sentence_embedder(self) -> Embedder:
+        """The embedder behind a cache, for the sentences of retrieved passages: the
+        composer and the LLM guardrails embed the same sentences again and again."""
+        with self._lock:
+            if self._sentence_embedder is None:
+                from assistant.embeddings import CachedEmbedder
+
+                self._sentence_embedder = CachedEmbedder(self.embedder)
+            return self._sentence_embedder
 
     def _load_embedder(self) -> Embedder:
         from assistant.embeddings import OnnxEmbedder

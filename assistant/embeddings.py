@@ -190,3 +190,43 @@ class SentenceTransformerEmbedder:
             texts, batch_size=BATCH_SIZE, normalize_embeddings=True, show_progress_bar=False
         )
         return np.asarray(vectors, dtype=np.float32)
+
+
+class CachedEmbedder:
+    """Wraps an embedder and remembers the vectors of the texts it has seen, least recently
+    used first out once `capacity` is reached. The composer embeds the sentences of the
+    passages it is given; the same passages come back question after question, so their
+    vectors are computed once per process."""
+
+    def __init__(self, inner: Embedder, capacity: int = 20_000) -> None:
+        from collections import OrderedDict
+
+        self.inner = inner
+        self.name = getattr(inner, "name", "embedder") + " (cached)"
+        self.capacity = capacity
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        import numpy as np
+
+        with self._lock:
+            known = {t: self._vectors[t] for t in texts if t in self._vectors}
+            for t in known:
+                self._vectors.move_to_end(t)
+        missing = list(dict.fromkeys(t for t in texts if t not in known))
+        if missing:
+            fresh = self.inner.embed(missing)
+            with self._lock:
+                for t, v in zip(missing, fresh, strict=True):
+                    known[t] = v
+                    self._vectors[t] = v
+                    self._vectors.move_to_end(t)
+                while len(self._vectors) > self.capacity:
+                    self._vectors.popitem(last=False)
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        return np.stack([known[t] for t in texts])
+
+    def __len__(self) -> int:
+        return len(self._vectors)

@@ -287,7 +287,7 @@ def _supported(sentence: str, passages: list[str], bot: Assistant, split: Any) -
         if words and len(words & set(tokenize(passage))) / len(words) >= SUPPORT_WORDS:
             return True
     candidates = [s for p in passages for s in split(p)] or passages
-    vectors = bot.embedder.embed([claim, *candidates])
+    vectors = bot.sentence_embedder.embed([claim, *candidates])
     return bool((vectors[1:] @ vectors[0]).max() >= SUPPORT_COSINE)
 
 

@@ -116,7 +116,7 @@ def answer(
             search,
             vector,
             retrieved,
-            bot.embedder,
+            bot.sentence_embedder,
             max_sentences=GUIDANCE_SENTENCES_WITH_TOOLS if tool_calls else None,
         )
         guidance = book.renumber(composition.text, composition.citations)
