@@ -11,9 +11,17 @@ Metrics:
   the expected result fields, over the cases that name some;
 - abstention: precision and recall of "does not cover" over the off-topic questions
   (positives) and the retrieval questions (negatives);
+- key-point coverage (`key_points.yaml`): the share of the points each answer must make
+  that it does make (a point is made when the answer contains one of its phrasings);
+- bad input (`bad_input.yaml`): the share of bad inputs that end in a `ValueError` naming
+  the field (and its allowed values), or, for meaningless text, in an abstention;
 - grading: Spearman correlation of the interview grader with the interviewer's scores;
 - baseline (`baseline_*`): the textbook LangChain RAG (`assistant.baseline`) on the same
-  retrieval cases, its top 4 against our top 5.
+  retrieval cases, its top 4 against our top 5, and on the same key-point questions, its
+  answer being its retrieved text.
+
+Besides the metrics, a report carries `info`: figures that explain them but are neither
+better nor worse when they move (the mean length of the answers scored for key points).
 """
 
 from __future__ import annotations
@@ -38,13 +46,15 @@ Progress = Callable[[int, int, str], None]
 
 def load_cases(evals_dir: Path) -> dict[str, list[dict[str, Any]]]:
     cases_dir = Path(evals_dir) / "cases"
-    out: dict[str, list[dict[str, Any]]] = {"retrieval": [], "routing": [], "off_topic": []}
+    out: dict[str, list[dict[str, Any]]] = {
+        "retrieval": [], "routing": [], "off_topic": [], "key_points": [], "bad_input": []
+    }  # fmt: skip
     for path in sorted(cases_dir.glob("*.yaml")):
         data = yaml.safe_load(path.read_text()) or []
         if path.name == "off_topic.yaml":
             out["off_topic"] += [{"q": q} if isinstance(q, str) else q for q in data]
-        elif path.name == "routing.yaml":
-            out["routing"] += data
+        elif path.stem in ("routing", "key_points", "bad_input"):
+            out[path.stem] += data
         else:
             out["retrieval"] += [dict(c, file=path.name) for c in data if "source" in c]
     out["calibration"] = [
@@ -237,6 +247,83 @@ def abstention_metrics(
     }
 
 
+def _normalised(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def points_made(answer: str, points: list[dict[str, Any]]) -> list[bool]:
+    """For each point, whether `answer` contains one of its phrasings."""
+    text = _normalised(answer)
+    return [any(_normalised(str(p)) in text for p in point["any"]) for point in points]
+
+
+def key_point_metrics(
+    answer: Callable[[str], str],
+    cases: list[dict[str, Any]],
+    tick: Callable[[], None],
+    prefix: str = "",
+    misses: list[str] | None = None,
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Key-point coverage (the mean over questions of the share of points made), and, as
+    info, the mean answer length in words. `answer(question)` gives the answer text."""
+    coverage = words = 0.0
+    for case in cases:
+        text = answer(case["q"])
+        made = points_made(text, case["points"])
+        coverage += sum(made) / len(made)
+        words += len(text.split())
+        if misses is not None:
+            for point, ok in zip(case["points"], made, strict=True):
+                if not ok:
+                    misses.append(f"{case['id']}: {point['point']}")
+        tick()
+    n = max(1, len(cases))
+    return {f"{prefix}key_point_coverage": coverage / n}, {f"{prefix}answer_words": words / n}
+
+
+def bad_input_outcome(bot: Assistant, case: dict[str, Any]) -> str:
+    """'ok' when the case ends as it must, else what happened instead."""
+    from assistant.tools import TOOLS
+
+    try:
+        if case["call"] == "ask":
+            kwargs = {k: case[k] for k in ("history", "k") if k in case}
+            answer = bot.ask(case["question"], **kwargs)
+            if case.get("abstain"):
+                return "ok" if answer.abstained else "answered instead of abstaining"
+            return "no error"
+        if case["call"] == "grade":
+            score = bot.grade(case["question"], case["answer"]).score
+            return "ok" if score <= case["max_score"] else f"scored {score}"
+        TOOLS[case["call"]][0](dict(case["args"]))
+        return "no error"
+    except ValueError as exc:
+        message = str(exc)
+        if "error" not in case:
+            return f"unexpected error: {message[:120]}"
+        wanted = [case["error"], *case.get("allowed", [])]
+        missing = [w for w in wanted if w not in message]
+        return "ok" if not missing else f"message lacks {missing}: {message[:120]}"
+    except Exception as exc:  # anything but a ValueError is a defect
+        return f"{type(exc).__name__}: {str(exc)[:120]}"
+
+
+def bad_input_metrics(
+    bot: Assistant,
+    cases: list[dict[str, Any]],
+    tick: Callable[[], None],
+    misses: list[str] | None = None,
+) -> dict[str, float]:
+    handled = 0
+    for case in cases:
+        outcome = bad_input_outcome(bot, case)
+        handled += outcome == "ok"
+        if outcome != "ok" and misses is not None:
+            misses.append(f"{case['id']}: {outcome}")
+        tick()
+    return {"bad_input_handled": handled / max(1, len(cases))}
+
+
 def grading_metrics(
     bot: Assistant, cases: list[dict[str, Any]], tick: Callable[[], None]
 ) -> dict[str, float]:
@@ -260,9 +347,11 @@ def run(
     `baseline` (`assistant.baseline.TextbookRAG`), its retrieval metrics too."""
     cases = load_cases(evals_dir)
     seed = [c["q"] for c in cases["retrieval"] if c["file"] == "seed_facts.yaml"]
+    runs = 2 if baseline is not None else 1
     total = (
-        len(cases["retrieval"]) * (3 if baseline is not None else 2) + len(seed)
-        + len(cases["routing"]) + len(cases["off_topic"]) + len(cases["calibration"])
+        len(cases["retrieval"]) * (runs + 1) + len(seed) + len(cases["key_points"]) * runs
+        + len(cases["routing"]) + len(cases["off_topic"]) + len(cases["bad_input"])
+        + len(cases["calibration"])
     )  # fmt: skip
     done = 0
 
@@ -280,15 +369,30 @@ def run(
     metrics |= retrieval_metrics(bot, cases["retrieval"], ticker("retrieval"))
     if baseline is not None:
         metrics |= baseline_metrics(baseline, cases["retrieval"], ticker("baseline"))
+    info: dict[str, float] = {}
+    misses: dict[str, list[str]] = {"key_points": [], "bad_input": [], "routing": []}
     metrics |= citation_validity(bot, seed, ticker("citations"))
-    metrics |= routing_metrics(cases["routing"], ticker("routing"))
+    found, words = key_point_metrics(
+        lambda q: bot.ask(q).text, cases["key_points"], ticker("key points"),
+        misses=misses["key_points"],
+    )  # fmt: skip
+    metrics, info = metrics | found, info | words
+    if baseline is not None:
+        found, words = key_point_metrics(
+            baseline.answer, cases["key_points"], ticker("baseline key points"), "baseline_"
+        )
+        metrics, info = metrics | found, info | words
+    metrics |= routing_metrics(cases["routing"], ticker("routing"), misses["routing"])
     metrics |= abstention_metrics(bot, cases["off_topic"], cases["retrieval"], ticker("abstention"))
+    metrics |= bad_input_metrics(bot, cases["bad_input"], ticker("bad input"), misses["bad_input"])
     metrics |= grading_metrics(bot, cases["calibration"], ticker("grading"))
     return {
         "date": time.strftime("%Y-%m-%d"),
         "seconds": round(time.perf_counter() - started, 1),
         "cases": {k: len(v) for k, v in cases.items()} | {"citations": len(seed)},
         "metrics": {k: round(v, 4) for k, v in metrics.items()},
+        "info": {k: round(v, 1) for k, v in info.items()},
+        "misses": misses,
     }
 
 
@@ -308,6 +412,17 @@ def compare(current: dict[str, Any], previous: dict[str, Any] | None) -> dict[st
     return out
 
 
+# Our metric -> the baseline's metric measured on the same cases.
+VERSUS = {
+    "retrieval_recall_at_1": "baseline_retrieval_recall_at_1",
+    "retrieval_recall_at_5": "baseline_retrieval_recall_at_5",
+    "retrieval_mrr": "baseline_retrieval_mrr",
+    "retrieval_ndcg_at_5": "baseline_retrieval_ndcg_at_5",
+    "section_recall_at_5": "baseline_retrieval_section_recall",
+    "key_point_coverage": "baseline_key_point_coverage",
+}
+
+
 def markdown(report: dict[str, Any], comparison: dict[str, dict[str, Any]]) -> str:
     lines = [
         f"# mlinfra eval report, {report['date']}",
@@ -323,6 +438,18 @@ def markdown(report: dict[str, Any], comparison: dict[str, dict[str, Any]]) -> s
         change = "" if row["change"] is None else f"{row['change']:+.3f}"
         flag = " **regressed**" if row["regressed"] else ""
         lines.append(f"| {name} | {row['value']:.3f} | {prev} | {change}{flag} |")
+    metrics = report["metrics"]
+    pairs = [(ours, theirs) for ours, theirs in VERSUS.items() if theirs in metrics]
+    if pairs:
+        lines += ["", "## Ours vs the textbook RAG, same cases", "",
+                  "| metric | ours | textbook RAG |", "|---|---:|---:|"]  # fmt: skip
+        lines += [f"| {o} | {metrics[o]:.3f} | {metrics[t]:.3f} |" for o, t in pairs]
+    if report.get("info"):
+        lines += ["", "Info (neither better nor worse when it moves): " + ", ".join(
+            f"{k} {v}" for k, v in report["info"].items())]  # fmt: skip
+    for kind, missed in (report.get("misses") or {}).items():
+        if missed:
+            lines += ["", f"## Misses: {kind}", ""] + [f"- {m}" for m in missed]
     return "\n".join(lines) + "\n"
 
 

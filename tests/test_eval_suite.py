@@ -25,7 +25,36 @@ def report(real_bot: Assistant) -> dict:  # type: ignore[type-arg]
 def test_cases_cover_every_kind_and_are_many(report: dict) -> None:  # type: ignore[type-arg]
     cases = report["cases"]
     assert sum(cases.values()) >= 80
-    assert all(cases[k] > 0 for k in ("retrieval", "routing", "off_topic", "calibration"))
+    kinds = ("retrieval", "routing", "off_topic", "key_points", "bad_input", "calibration")
+    assert all(cases[k] > 0 for k in kinds)
+
+
+def test_a_point_is_made_only_by_one_of_its_phrasings() -> None:
+    points = [
+        {"point": "cold starts", "any": ["cold start", "cold-start"]},
+        {"point": "multi-model", "any": ["multi-model endpoint"]},
+    ]
+    answer = "Serverless has a COLD\n start; many models can share one endpoint."
+    assert evaluation.points_made(answer, points) == [True, False]
+    misses: list[str] = []
+    found, info = evaluation.key_point_metrics(
+        lambda q: answer, [{"id": "x", "q": "?", "points": points}], lambda: None, misses=misses
+    )
+    assert found == {"key_point_coverage": 0.5}
+    assert info["answer_words"] == len(answer.split())
+    assert misses == ["x: multi-model"]
+
+
+def test_bad_input_outcomes_name_what_went_wrong(real_bot: Assistant) -> None:
+    ok = {"call": "estimate_cost", "args": {"workload": "mining"}, "error": "workload",
+          "allowed": ["inference", "training"]}  # fmt: skip
+    assert evaluation.bad_input_outcome(real_bot, ok) == "ok"
+    accepted = {"call": "estimate_cost", "args": {"workload": "training"}, "error": "workload"}
+    assert evaluation.bad_input_outcome(real_bot, accepted) == "no error"
+    vague = dict(ok, allowed=["mining-rig"])
+    assert evaluation.bad_input_outcome(real_bot, vague).startswith("message lacks")
+    answered = {"call": "ask", "question": "How do I reduce SageMaker costs?", "abstain": True}
+    assert evaluation.bad_input_outcome(real_bot, answered) == "answered instead of abstaining"
 
 
 @pytest.mark.parametrize("metric", sorted(THRESHOLDS))

@@ -134,9 +134,19 @@ def answer(
     parts += errors
     if context:
         parts.append("**Inputs**\n\n" + "\n".join(f"- {line}" for line in context))
+    # Example cases state their own inputs; only a run on the user's facts lists defaults.
     assumed = [
-        line for call in tool_calls for line in render.assumption_lines(call.result["assumptions"])
+        line
+        for label, call in labelled
+        if not label
+        for line in render.assumption_lines(call.result["assumptions"])
     ]
+    if any(label for label, _ in labelled):
+        parts.append(
+            "*These are example cases.* Give your own facts (for instance team size, number "
+            "of models, budget, launch date, clouds, compliance, framework or workload) and "
+            "the same rules run on them."
+        )
     if assumed:
         parts.append(
             "**Assumed** (say otherwise to change any of these)\n\n"

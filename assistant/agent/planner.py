@@ -297,14 +297,38 @@ ACCELERATOR_SCENARIOS = (
 )  # fmt: skip
 
 
+# "When would you use SageMaker vs self-managed Kubernetes?" states no team: answer it with
+# the three outcomes of the build-vs-buy rules, each a real run of the chooser.
+INFRASTRUCTURE_SCENARIOS = (
+    (
+        "A small team with an urgent launch: 3 engineers, 4 models, a $500k budget",
+        {"team_size": 3, "ml_models": 4, "budget": 500_000, "time_to_market": "urgent"},
+    ),
+    (
+        "A platform at scale: 8 engineers, 25 models, data in the cloud",
+        {"team_size": 8, "ml_models": 25},
+    ),
+    (
+        "Several clouds, HIPAA with custom security controls, data kept on-premises",
+        {"team_size": 8, "multi_cloud": True, "compliance": "HIPAA",
+         "requires_custom_controls": True, "data_stays_in_cloud": False},
+    ),
+)  # fmt: skip
+
+
 def _scenarios(call: PlannedCall, question: str) -> list[PlannedCall]:
+    if call.args:
+        return [call]
     t = ex.normalise(question)
-    general = re.search(r"\btpus?\b.*\bgpus?\b|\bgpus?\b.*\btpus?\b", t)
-    if call.name != ACCELERATOR or call.args or not general:
+    if call.name == ACCELERATOR and re.search(r"\btpus?\b.*\bgpus?\b|\bgpus?\b.*\btpus?\b", t):
+        cases = ACCELERATOR_SCENARIOS
+    elif call.name == CHOOSE:
+        cases = INFRASTRUCTURE_SCENARIOS
+    else:
         return [call]
     return [
-        PlannedCall(name=ACCELERATOR, args=dict(args), given={}, label=label)
-        for label, args in ACCELERATOR_SCENARIOS
+        PlannedCall(name=call.name, args=dict(args), given={}, label=label)
+        for label, args in cases
     ]
 
 
