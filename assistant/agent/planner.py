@@ -327,8 +327,7 @@ def _scenarios(call: PlannedCall, question: str) -> list[PlannedCall]:
     else:
         return [call]
     return [
-        PlannedCall(name=call.name, args=dict(args), given={}, label=label)
-        for label, args in cases
+        PlannedCall(name=call.name, args=dict(args), given={}, label=label) for label, args in cases
     ]
 
 
