@@ -284,7 +284,7 @@ def _call(
 
 # "When would you use TPUs vs GPUs?" states no workload: answer it with the two cases the
 # guidance contrasts, each a real run of the selector.
-ACCELERATOR_SCENARIOS = (
+ACCELERATOR_SCENARIOS: tuple[tuple[str, dict[str, Any]], ...] = (
     (
         "Large transformer training in JAX on Google Cloud",
         {"workload": "training", "framework": "jax", "model_type": "transformer",
@@ -299,7 +299,7 @@ ACCELERATOR_SCENARIOS = (
 
 # "When would you use SageMaker vs self-managed Kubernetes?" states no team: answer it with
 # the three outcomes of the build-vs-buy rules, each a real run of the chooser.
-INFRASTRUCTURE_SCENARIOS = (
+INFRASTRUCTURE_SCENARIOS: tuple[tuple[str, dict[str, Any]], ...] = (
     (
         "A small team with an urgent launch: 3 engineers, 4 models, a $500k budget",
         {"team_size": 3, "ml_models": 4, "budget": 500_000, "time_to_market": "urgent"},
