@@ -54,6 +54,11 @@ clean:  ## remove the index and caches (keeps .venv)
 eval: install  ## the regression eval suite; writes evals/reports/latest.{md,json}
 	$(VENV)/bin/mlinfra eval
 
-bench: install  ## index size, ingest, cold/warm ask, recall@5 (medians)
+# The scale run embeds SCALE_SIZES chunks (10,000 + 100,000 take about 40 minutes here);
+# `make bench SCALE_SIZES=10000` for a quicker pass.
+SCALE_SIZES ?= 10000 100000
+
+bench: install  ## timings vs the textbook RAG, UI latency, 10k/100k-chunk scale (medians)
 	$(PY) evals/bench_foundation.py
 	$(PY) evals/bench_ui.py
+	$(PY) evals/bench_scale.py --sizes $(SCALE_SIZES)

