@@ -131,7 +131,20 @@ class VectorStore:
                 raise StoreUnavailableError(
                     f"{what} failed: cannot reach the Chroma server at {self.url}: {exc}"
                 ) from exc
-            raise
+            raise StoreUnavailableError(
+                f"{what} failed in the index at {self.where}: {exc}{self._space_note()}"
+            ) from exc
+
+    def _space_note(self) -> str:
+        """Where the disk under the data dir is (nearly) full, say so: the store's own
+        errors rarely do."""
+        try:
+            free = shutil.disk_usage(self.data_dir).free
+        except OSError:
+            return ""
+        if free >= 16 * 1024 * 1024:
+            return ""
+        return f" (the disk holding {self.data_dir} is full: {free // 1024:,} KB of space left)"
 
     # -- reading -------------------------------------------------------------------------
 
