@@ -49,7 +49,7 @@ DEFAULTS: dict[str, Any] = {
 class AcceleratorRequest(BaseModel):
     """The workload to place. Missing fields take `DEFAULTS`, listed as assumptions."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     workload: Literal["training", "inference"] = DEFAULTS["workload"]
     framework: Literal["pytorch", "jax", "tensorflow", "other"] = DEFAULTS["framework"]

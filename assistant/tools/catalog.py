@@ -5,6 +5,7 @@ the shipped ones (negotiated rates)."""
 from __future__ import annotations
 
 import csv
+import math
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -63,52 +64,93 @@ _KEY = ("provider", "service", "instance_type", "region")
 
 
 def _read_prices(path: Path, required: bool = False) -> tuple[dict[str, str], ...]:
-    """Rows of a price file, checked: every column present, prices numbers >= 0, spot no
-    dearer than on-demand, a source and a date on every row, no row twice. A bad file is a
-    ValueError naming the file and the row (the header is row 1). Read once per version of
-    the file: a tool looks prices up many times per call."""
+    """Rows of a price file, checked: every column present on every row, prices finite
+    numbers >= 0, spot no dearer than on-demand, a source and a date on every row, no row
+    twice. A bad file is a ValueError naming the file and the row (the header is row 1,
+    and a row's number is its line in the file). Read once per version of the file: a tool
+    looks prices up many times per call."""
     try:
         stat = path.stat()
     except FileNotFoundError:
         if required:
             raise ValueError(f"MLINFRA_PRICES: no such file {path}") from None
         return ()
-    return _parse_prices(path, stat.st_mtime_ns, stat.st_size)
+    except OSError as exc:  # no permission on a folder on the way
+        raise ValueError(f"{path}: cannot read the price file ({exc.strerror})") from None
+    try:
+        return _parse_prices(path, stat.st_mtime_ns, stat.st_size)
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"{path}: not a UTF-8 CSV file (undecodable byte at offset {exc.start})"
+        ) from None
+    except OSError as exc:  # a directory, no permission
+        raise ValueError(f"{path}: cannot read the price file ({exc.strerror})") from None
+
+
+_NUMBERS = ("accelerator_count", "accelerator_memory_gb", "vcpus", "memory_gb")
+
+
+def _number(row: dict[str, str], column: str, where: str) -> float:
+    try:
+        value = float(row[column])
+    except (TypeError, ValueError):
+        raise ValueError(f"{where}: {column} is not a number ({row[column]!r})") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{where}: {column} is not a number ({row[column]!r})")
+    if value < 0:
+        raise ValueError(f"{where}: {column} is negative ({value:g})")
+    return value
 
 
 @lru_cache(maxsize=8)
 def _parse_prices(path: Path, mtime_ns: int, size: int) -> tuple[dict[str, str], ...]:
-    with path.open(newline="") as fh:
+    with path.open(newline="", encoding="utf-8-sig") as fh:  # a spreadsheet's BOM is fine
         reader = csv.DictReader(fh)
-        missing = [c for c in PRICE_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise ValueError(f"{path}: missing columns {', '.join(missing)}")
-        rows: list[dict[str, str]] = []
-        seen: dict[tuple[str, ...], int] = {}
-        for number, row in enumerate(reader, start=2):
-            where = f"{path}, row {number}"
-            try:
-                price = float(row["usd_per_hour"])
-            except (TypeError, ValueError):
-                raise ValueError(f"{where}: usd_per_hour is not a number") from None
-            if price < 0:
-                raise ValueError(f"{where}: usd_per_hour is negative ({price})")
-            if row.get("spot_usd_per_hour"):
-                try:
-                    spot = float(row["spot_usd_per_hour"])
-                except ValueError:
-                    raise ValueError(f"{where}: spot_usd_per_hour is not a number") from None
-                if spot < 0 or spot > price:
-                    raise ValueError(f"{where}: spot_usd_per_hour must be 0..usd_per_hour")
-            if not (row.get("source") or "").startswith(("http://", "https://")):
-                raise ValueError(f"{where}: source must be a URL")
-            if not row.get("as_of"):
-                raise ValueError(f"{where}: as_of is empty")
-            key = tuple(row[k] for k in _KEY)
-            if key in seen:
-                raise ValueError(f"{where}: duplicate of row {seen[key]} ({', '.join(key)})")
-            seen[key] = number
-            rows.append(dict(row))
+        try:
+            header = reader.fieldnames
+            if not header:  # None: no line at all; []: a blank first line
+                problem = "empty file" if header is None else "row 1: blank"
+                raise ValueError(
+                    f"{path}: {problem}; expected a header row: {','.join(PRICE_COLUMNS)}"
+                )
+            missing = [c for c in PRICE_COLUMNS if c not in header]
+            if missing:
+                raise ValueError(f"{path}: row 1: missing columns {', '.join(missing)}")
+            rows: list[dict[str, str]] = []
+            seen: dict[tuple[str, ...], int] = {}
+            for row in reader:
+                number = reader.line_num  # blank lines count, as in an editor
+                where = f"{path}, row {number}"
+                extra = row.get(None)  # values past the header
+                if extra is not None or None in row.values():  # a short row: None values
+                    given = sum(v is not None for k, v in row.items() if k is not None)
+                    raise ValueError(
+                        f"{where}: {given + len(extra or [])} values, "
+                        f"the header has {len(header)} columns"
+                    )
+                price = _number(row, "usd_per_hour", where)
+                if row["spot_usd_per_hour"]:
+                    spot = _number(row, "spot_usd_per_hour", where)
+                    if spot > price:
+                        raise ValueError(
+                            f"{where}: spot_usd_per_hour ({spot:g}) is above "
+                            f"usd_per_hour ({price:g}); must be 0..usd_per_hour"
+                        )
+                for column in _NUMBERS:
+                    if row[column]:
+                        _number(row, column, where)
+                if not row["source"].startswith(("http://", "https://")):
+                    raise ValueError(f"{where}: source must be a URL")
+                if not row["as_of"].strip():
+                    raise ValueError(f"{where}: as_of is empty")
+                key = tuple(row[k] for k in _KEY)
+                if key in seen:
+                    raise ValueError(f"{where}: duplicate of row {seen[key]} ({', '.join(key)})")
+                seen[key] = number
+                rows.append(dict(row))
+        except csv.Error as exc:  # e.g. an unclosed quote running on past the field limit
+            line = reader.reader.line_num  # where the CSV reader gave up
+            raise ValueError(f"{path}, row {line}: not a CSV file ({exc})") from None
         return tuple(rows)
 
 

@@ -17,7 +17,7 @@ import difflib
 import math
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant.tools.catalog import prices
 from assistant.tools.inputs import validated
@@ -26,6 +26,8 @@ Platform = Literal["sagemaker", "eks", "vertex", "gke"]
 PLATFORMS: tuple[str, ...] = ("sagemaker", "eks", "vertex", "gke")
 CLUSTER_HOURS = 730  # a cluster stands all month, whatever its nodes do
 EQUIVALENT_ACCELERATOR = {"a10g": "l4"}  # no A10G on Google Cloud; L4 is the same class
+MAX_USD = 1e12  # beyond any real salary: keeps every total finite and exact to the cent
+MAX_REQUESTS = 10**12  # a month of ~380k requests a second, far past one endpoint
 
 DEFAULTS: dict[str, Any] = {
     "workload": "inference",
@@ -43,7 +45,7 @@ DEFAULTS: dict[str, Any] = {
 class CostRequest(BaseModel):
     """The workload to price. Missing fields take `DEFAULTS`, listed as assumptions."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     workload: Literal["inference", "training"] = DEFAULTS["workload"]
     instance_type: str = Field(DEFAULTS["instance_type"], min_length=1)
@@ -52,12 +54,17 @@ class CostRequest(BaseModel):
     spot: bool = DEFAULTS["spot"]
     mode: Literal["realtime", "serverless", "async", "batch", "multi_model"] = DEFAULTS["mode"]
     models: int = Field(DEFAULTS["models"], ge=1, le=100_000)
-    requests_per_month: int | None = Field(None, ge=0)
+    requests_per_month: int | None = Field(None, ge=0, le=MAX_REQUESTS)
     avg_duration_ms: float | None = Field(None, gt=0, le=900_000)
     memory_gb: float | None = Field(None, ge=1, le=6)
     platforms: list[Platform] | None = None
-    engineer_cost: float = Field(DEFAULTS["engineer_cost"], gt=0)
+    engineer_cost: float = Field(DEFAULTS["engineer_cost"], gt=0, le=MAX_USD)
     ops_fraction: float = Field(DEFAULTS["ops_fraction"], ge=0, le=10)
+
+    @field_validator("hours_per_month", "ops_fraction")
+    @classmethod
+    def _no_negative_zero(cls, value: float) -> float:
+        return value + 0.0  # -0.0 would print as "-0 h" and "$-0.0"
 
 
 class Line(BaseModel):

@@ -43,6 +43,8 @@ DEFAULTS: dict[str, Any] = {
     "requires_custom_controls": False,
     "data_stays_in_cloud": True,
 }
+MAX_USD = 1e12  # beyond any ML budget: keeps the budget rule's arithmetic exact
+MAX_REGIME_CHARS = 100
 _CANONICAL_REGIMES = {
     "hipaa": "HIPAA",
     "pci": "PCI",
@@ -58,13 +60,22 @@ class InfrastructureContext(BaseModel):
     """The team and workload the decision is for. Missing fields take the defaults in
     `DEFAULTS`, and the result lists each one it assumed."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    team_size: int = Field(DEFAULTS["team_size"], ge=1, description="ML/platform engineers")
-    ml_models: int = Field(DEFAULTS["ml_models"], ge=0, description="models in production")
-    budget: float = Field(DEFAULTS["budget"], ge=0, description="ML budget, USD per year")
+    team_size: int = Field(
+        DEFAULTS["team_size"], ge=1, le=100_000, description="ML/platform engineers"
+    )
+    ml_models: int = Field(
+        DEFAULTS["ml_models"], ge=0, le=1_000_000, description="models in production"
+    )
+    budget: float = Field(
+        DEFAULTS["budget"], ge=0, le=MAX_USD, description="ML budget, USD per year"
+    )
     engineer_cost: float = Field(
-        DEFAULTS["engineer_cost"], gt=0, description="fully loaded USD per engineer-year"
+        DEFAULTS["engineer_cost"],
+        gt=0,
+        le=MAX_USD,
+        description="fully loaded USD per engineer-year",
     )
     time_to_market: Literal["urgent", "normal", "flexible"] = DEFAULTS["time_to_market"]
     multi_cloud: bool = DEFAULTS["multi_cloud"]
@@ -87,7 +98,17 @@ class InfrastructureContext(BaseModel):
         text = value.strip()
         if text.lower() in ("", "none", "no", "n/a"):
             return "none"
+        if len(text) > MAX_REGIME_CHARS or not text.isprintable():
+            # echoed in every reason: no terminal escapes, no text JSON cannot encode
+            raise ValueError(
+                f"compliance must be a printable name of at most {MAX_REGIME_CHARS} characters"
+            )
         return _CANONICAL_REGIMES.get(text.lower(), text)
+
+    @field_validator("budget")
+    @classmethod
+    def _no_negative_zero(cls, value: float) -> float:
+        return value + 0.0  # -0.0 would be echoed as "-0.0"
 
 
 class Reason(BaseModel):
