@@ -207,6 +207,7 @@ class Assistant:
                 knowledge_dir=knowledge,
                 chunk_size=self.settings.chunk_size,
                 chunk_overlap=self.settings.chunk_overlap,
+                max_file_mb=self.settings.max_file_mb,
                 progress=progress,
             )
         return report

@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     )
     chunk_size: int = Field(900, ge=200, description="Characters per chunk (recursive split).")
     chunk_overlap: int = Field(120, ge=0, description="Overlap between adjacent chunks.")
+    max_file_mb: float = Field(
+        10.0,
+        gt=0,
+        description="Knowledge files larger than this many MB (MiB) are skipped with a warning.",
+    )
     llm: str | None = Field(
         None,
         description="Opt-in LLM for the agent, as an init_chat_model string: "

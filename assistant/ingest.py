@@ -7,8 +7,10 @@ what it did.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
+import stat
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -26,6 +28,7 @@ log = logging.getLogger(__name__)
 # and their rubrics: neither is prose to cite.
 NOT_GUIDANCE = ("data", "interview")
 SUPPORTED = {".md": True, ".markdown": True, ".txt": False}  # suffix -> is markdown
+MB = 1024 * 1024  # max_file_mb counts MiB, as `ls -lh` shows sizes
 
 # (files done, files total, source just done)
 Progress = Callable[[int, int, str], None]
@@ -48,14 +51,46 @@ def _source_name(path: Path, knowledge_dir: Path, base: Path) -> str:
     return path.name
 
 
+def _symlink_problem(path: Path, root: Path, given: Path) -> str | None:
+    """Why the symlink `path`, found while scanning `given`, is skipped; None to ingest it.
+    Only links to files inside the folder are followed: never a folder (a loop, or a way
+    out of it) and never a file outside it."""
+    try:
+        target = path.resolve(strict=True)
+    except RuntimeError:  # Python 3.11-3.12 raise it for a loop, later ones OSError(ELOOP)
+        return f"skipped {path}: symlink loop, not followed"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return f"skipped {path}: symlink loop, not followed"
+        return f"skipped {path}: broken symlink ({exc.strerror or exc}), not followed"
+    if target.is_dir():
+        loop = " (a loop)" if path.parent.resolve().is_relative_to(target) else ""
+        return f"skipped {path}: symlink to the folder {target}{loop}; folders are not followed"
+    if not target.is_relative_to(root):
+        return f"skipped {path}: symlink to {target}, outside {given}"
+    return None
+
+
 def discover(
     paths: Sequence[Path], knowledge_dir: Path
 ) -> tuple[list[SourceFile], list[str], list[str]]:
     """Files to ingest, the folders scanned in full (whose removed files get deleted), and
     warnings for whatever was skipped."""
-    files: list[SourceFile] = []
+    files: dict[str, SourceFile] = {}  # by source: a file and a symlink to it are one file
     roots: list[str] = []
     warnings: list[str] = []
+
+    def add(file: SourceFile) -> None:
+        kept = files.get(file.source)
+        if kept is None:
+            files[file.source] = file
+            return
+        if kept.path.is_symlink() and not file.path.is_symlink():
+            files[file.source] = file  # index the file under its own name, not the link's
+            kept, file = file, kept
+        if file.path.is_symlink():
+            warnings.append(f"skipped {file.path}: symlink to {kept.path}, ingested already")
+
     for given in paths:
         if not given.exists():
             raise KnowledgeNotFoundError(f"knowledge path not found: {given}")
@@ -64,19 +99,21 @@ def discover(
             roots.append(str(root))
             for path in sorted(given.rglob("*")):
                 rel = path.relative_to(given)
-                if any(part.startswith(".") for part in rel.parts) or path.is_dir():
+                if any(part.startswith(".") for part in rel.parts):
                     continue
                 if rel.parts[0] in NOT_GUIDANCE and len(rel.parts) > 1:
                     continue  # tool data and interview rubrics, not guidance
                 if path.is_symlink():
-                    target = path.resolve()
-                    if not target.is_relative_to(root):
-                        warnings.append(f"skipped {path}: symlink to {target}, outside {given}")
+                    problem = _symlink_problem(path, root, given)
+                    if problem:
+                        warnings.append(problem)
                         continue
+                if path.is_dir():
+                    continue
                 if path.suffix.lower() not in SUPPORTED:
                     warnings.append(f"skipped {path}: only .md and .txt files are ingested")
                     continue
-                files.append(SourceFile(path, _source_name(path, knowledge_dir, root), str(root)))
+                add(SourceFile(path, _source_name(path, knowledge_dir, root), str(root)))
         else:
             if given.suffix.lower() not in SUPPORTED:
                 warnings.append(f"skipped {given}: only .md and .txt files are ingested")
@@ -84,16 +121,36 @@ def discover(
             knowledge = knowledge_dir.resolve()
             inside = given.resolve().is_relative_to(knowledge)
             root = knowledge if inside else given.resolve().parent
-            files.append(SourceFile(given, _source_name(given, knowledge_dir, root), str(root)))
-    return files, roots, warnings
+            add(SourceFile(given, _source_name(given, knowledge_dir, root), str(root)))
+    return list(files.values()), roots, warnings
 
 
-def _read(path: Path) -> tuple[str | None, str, str | None]:
-    """(text, content hash, warning)."""
+def _read(path: Path, max_file_mb: float | None = None) -> tuple[str | None, str, str | None]:
+    """(text, content hash, warning). A file over `max_file_mb` is skipped on its size
+    (stat), without reading it; so is anything but a regular file (a FIFO would block)."""
     try:
-        data = path.read_bytes()
+        info = path.stat()
     except OSError as exc:
         return None, "", f"skipped {path}: cannot read it ({exc.strerror or exc})"
+    if not stat.S_ISREG(info.st_mode):
+        return None, "", f"skipped {path}: not a regular file (a FIFO, socket or device)"
+    limit = None if max_file_mb is None else int(max_file_mb * MB)
+
+    def too_big(size: str) -> str:
+        return (
+            f"skipped {path}: {size} is over the {max_file_mb:g} MB limit "
+            "(setting max_file_mb, env MLINFRA_MAX_FILE_MB)"
+        )
+
+    if limit is not None and info.st_size > limit:
+        return None, "", too_big(f"{info.st_size / MB:,.1f} MB")
+    try:
+        with path.open("rb") as fh:
+            data = fh.read() if limit is None else fh.read(limit + 1)
+    except OSError as exc:
+        return None, "", f"skipped {path}: cannot read it ({exc.strerror or exc})"
+    if limit is not None and len(data) > limit:  # it grew after the stat
+        return None, "", too_big("its content")
     digest = hashlib.sha256(data).hexdigest()
     try:
         text = data.decode("utf-8")
@@ -128,6 +185,7 @@ def ingest(
     knowledge_dir: Path,
     chunk_size: int = 900,
     chunk_overlap: int = 120,
+    max_file_mb: float | None = 10.0,
     progress: Progress | None = None,
 ) -> IngestReport:
     """Bring the store in line with `paths`; see the module docstring."""
@@ -138,7 +196,15 @@ def ingest(
     seen: set[str] = set()
     changed = False
     for done, file in enumerate(files, start=1):
-        text, digest, problem = _read(file.path)
+        text, digest, problem = _read(file.path, max_file_mb)
+        old_hash = indexed.get(file.source, ("", ""))[0]
+        split: tuple[list[Chunk], list[str]] | None = None  # None: unchanged, not split
+        if problem is None and text is not None and old_hash != digest:
+            try:
+                split = chunk_file(file, text, digest, chunk_size, chunk_overlap)
+            except Exception as exc:  # one odd file must not stop the ingest of the rest
+                log.debug("splitting %s failed", file.path, exc_info=True)
+                problem = f"skipped {file.path}: cannot split it ({type(exc).__name__}: {exc})"
         if problem is not None or text is None:
             report.warnings.append(problem or f"skipped {file.path}")
             # An unreadable file keeps whatever was indexed for it, rather than losing it.
@@ -148,12 +214,13 @@ def ingest(
                 progress(done, len(files), file.source)
             continue
         seen.add(file.source)
-        old_hash = indexed.get(file.source, ("", ""))[0]
-        if old_hash == digest:
+        if split is None:
             report.unchanged += 1
         else:
-            chunks, notes = chunk_file(file, text, digest, chunk_size, chunk_overlap)
+            chunks, notes = split
             report.warnings.extend(notes)
+            if not chunks:
+                report.warnings.append(f"{file.path}: no text to index, only headings")
             stale = set(store.ids_for_source(file.source)) if file.source in indexed else set()
             if chunks:
                 vectors = embedder.embed([embedding_text(c) for c in chunks])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from typing import Any
 
 from assistant.models import Chunk
@@ -16,6 +17,9 @@ log = logging.getLogger(__name__)
 
 HEADERS = [("#", "h1"), ("##", "h2"), ("###", "h3"), ("####", "h4")]
 HEADING_SEPARATOR = " > "
+# A markdown (ATX) heading: 1 to 6 '#' then a space or the line's end. Seven or more '#',
+# or '#word', are text.
+ATX_HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
 
 
 def split_front_matter(text: str) -> tuple[dict[str, Any], str, list[str]]:
@@ -35,10 +39,18 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str, list[str]]:
     body = "\n" * (end + 1) + "\n".join(lines[end + 1 :])
     try:
         meta = yaml.safe_load(raw) or {}
-    except yaml.YAMLError as exc:
-        return {}, body, [f"front matter is not valid YAML ({str(exc).splitlines()[0]}); ignored"]
+    # Not only YAMLError: a bad date (2026-13-45) raises ValueError, deep nesting
+    # RecursionError; front matter is the file author's, and never stops an ingest.
+    except Exception as exc:
+        first = (str(exc).splitlines() or [type(exc).__name__])[0]
+        return {}, body, [f"front matter is not valid YAML ({first}); ignored"]
     if not isinstance(meta, dict):
         return {}, body, ["front matter is not a mapping; ignored"]
+    title = meta.get("title")
+    if title is not None and not isinstance(title, str | int | float):
+        # str() of a nested (or aliased, billion-laughs) value could be huge
+        meta = {k: v for k, v in meta.items() if k != "title"}
+        return meta, body, ["front matter title is not text; ignored"]
     return meta, body, []
 
 
@@ -49,7 +61,7 @@ def chunk_id(source: str, heading: str, text: str) -> str:
 
 
 def _is_heading_only(text: str) -> bool:
-    return all(not line.strip() or line.lstrip().startswith("#") for line in text.split("\n"))
+    return all(not line.strip() or ATX_HEADING.match(line) for line in text.split("\n"))
 
 
 def _section_ranges(body: str, lines: list[str]) -> list[tuple[int, int, str]]:
@@ -104,22 +116,27 @@ def split_markdown(
         ranges = _section_ranges(body, lines)
     else:
         ranges = [(0, len(lines), title)] if body.strip() else []
-    recursive = RecursiveCharacterTextSplitter(
-        chunk_size=chunk_size, chunk_overlap=min(chunk_overlap, chunk_size // 2)
-    )
+    overlap = min(chunk_overlap, chunk_size // 2)
+    recursive = RecursiveCharacterTextSplitter(chunk_size=chunk_size, chunk_overlap=overlap)
     chunks: list[Chunk] = []
     seen: dict[str, int] = {}
     for start, end, heading in ranges:
         section = "\n".join(lines[start:end])
         heading = heading or title
         offset = 0
+        previous = 0
         for piece in recursive.split_text(section):
+            # A piece starts at most `overlap` characters before the previous one ends:
+            # searching from there keeps line ranges right in repetitive text.
             pos = section.find(piece, offset)
             if pos < 0:  # not expected: the splitter returns slices of its input
+                pos = section.find(piece, previous)
+            if pos < 0:
                 pos = section.find(piece)
             if pos < 0:
                 continue
-            offset = pos + 1
+            previous = pos + 1
+            offset = pos + max(1, len(piece) - overlap)
             if _is_heading_only(piece):
                 continue
             line_start = start + section.count("\n", 0, pos) + 1
