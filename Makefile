@@ -61,4 +61,5 @@ SCALE_SIZES ?= 10000 100000
 bench: install  ## timings vs the textbook RAG, UI latency, 10k/100k-chunk scale (medians)
 	$(PY) evals/bench_foundation.py
 	$(PY) evals/bench_ui.py
+	$(PY) evals/bench_load.py
 	$(PY) evals/bench_scale.py --sizes $(SCALE_SIZES)
