@@ -39,8 +39,17 @@ def _assistant() -> Assistant:
     return Assistant()
 
 
+def _error(message: str) -> None:
+    """Print an error line, with any API key in it redacted."""
+    from rich.markup import escape
+
+    from assistant.secrets import redact
+
+    err.print(f"[bold red]error:[/] {escape(redact(message))}", highlight=False, markup=True)
+
+
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    _error(message)
     return typer.Exit(code)
 
 
@@ -122,7 +131,7 @@ def chat() -> None:
         try:
             answer = _stream(bot, question, history)
         except (MlinfraError, ValueError) as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False)
+            _error(str(exc))
             continue
         history += [
             {"role": "user", "content": question},
@@ -225,7 +234,7 @@ def interview(
             grade = session.answer(text)
             out.print(Markdown(grade.feedback))
         except (OSError, ValueError) as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False)
+            _error(str(exc))
             break
     _print_summary(session.summary())
     if not session.done:

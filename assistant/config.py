@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The repository's own knowledge folder, used when MLINFRA_KNOWLEDGE_DIR is not set.
@@ -54,6 +54,11 @@ class Settings(BaseSettings):
         None, description="OpenAI-compatible endpoint (vLLM, llama.cpp, ...) for MLINFRA_LLM."
     )
     llm_timeout: float = Field(60.0, gt=0, description="Seconds before the LLM path gives up.")
+    llm_api_key: SecretStr | None = Field(
+        None,
+        description="API key for MLINFRA_LLM's provider (else OPENAI_API_KEY or "
+        "ANTHROPIC_API_KEY); from the environment or .env only, never shown.",
+    )
 
     @property
     def resolved_model_dir(self) -> Path:

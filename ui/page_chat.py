@@ -14,6 +14,7 @@ from ui_common import (
 )
 
 from assistant.models import Answer
+from assistant.secrets import redact
 
 
 def _history() -> list[dict[str, str]]:
@@ -41,7 +42,7 @@ def _feedback(i: int, answer: Answer) -> None:
             try:
                 assistant().feedback.add(answer, rating, comment or "")
             except (OSError, ValueError) as exc:
-                st.error(f"Feedback not saved: {exc}")
+                st.error(redact(f"Feedback not saved: {exc}"))
             else:
                 st.session_state.rated[i] = "👍" if rating == 1 else "👎"
                 st.rerun()
@@ -109,10 +110,10 @@ def render() -> None:
         try:
             st.write_stream(pieces())
         except ValueError as exc:
-            st.error(str(exc))
+            st.error(redact(str(exc)))
             return
         except Exception as exc:  # shown in the chat, never as a traceback
-            st.error(f"Something went wrong answering this: {type(exc).__name__}: {exc}")
+            st.error(redact(f"Something went wrong answering this: {type(exc).__name__}: {exc}"))
             return
         i = len(st.session_state.turns)
         st.session_state.turns.append({"question": question, "answer": final[0]})

@@ -7,6 +7,7 @@ import streamlit as st
 from ui_common import assistant, literal, safe_answer_markdown
 
 from assistant.interview import InterviewSession, load_bank
+from assistant.secrets import redact
 
 ANY = "(any)"
 
@@ -30,7 +31,7 @@ def _start() -> None:
                 count=int(count),
             )
         except ValueError as exc:
-            st.error(str(exc))
+            st.error(redact(str(exc)))
             return
         st.session_state.interview_feedback = None
         st.rerun()
@@ -42,7 +43,7 @@ def _start() -> None:
                 try:
                     st.session_state.interview = InterviewSession.resume(bot, sid)
                 except (OSError, ValueError) as exc:
-                    st.error(str(exc))
+                    st.error(redact(str(exc)))
                 else:
                     st.session_state.interview_feedback = None
                     st.rerun()
@@ -107,7 +108,7 @@ def render() -> None:
         try:
             grade = session.answer_follow_up(text) if follow else session.answer(text)
         except (OSError, ValueError) as exc:
-            st.error(str(exc))
+            st.error(redact(str(exc)))
             return
         st.session_state.interview_feedback = grade.feedback
         st.rerun()

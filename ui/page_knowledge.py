@@ -5,6 +5,8 @@ from __future__ import annotations
 import streamlit as st
 from ui_common import assistant, literal
 
+from assistant.secrets import redact
+
 
 def render() -> None:
     bot = assistant()
@@ -24,7 +26,7 @@ def render() -> None:
         try:
             report = bot.ingest(progress=progress)
         except Exception as exc:  # shown, never a traceback
-            st.error(f"Re-indexing failed: {type(exc).__name__}: {exc}")
+            st.error(redact(f"Re-indexing failed: {type(exc).__name__}: {exc}"))
         else:
             bar.progress(1.0, text="Done")
             st.success(
@@ -40,7 +42,7 @@ def render() -> None:
         try:
             hits = bot.sources(query)
         except ValueError as exc:
-            st.error(str(exc))
+            st.error(redact(str(exc)))
         else:
             for hit in hits:
                 st.markdown(

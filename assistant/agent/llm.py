@@ -21,6 +21,7 @@ import logging
 import re
 from typing import TYPE_CHECKING, Any
 
+from assistant import secrets
 from assistant.models import Answer, Citation, RetrievedChunk, ToolCall
 
 if TYPE_CHECKING:
@@ -66,7 +67,15 @@ def load_chat_model(settings: Settings) -> Any:
     if settings.llm_base_url:
         kwargs["base_url"] = settings.llm_base_url
         if not provider:
-            spec = f"openai:{spec}"
+            spec, provider = f"openai:{spec}", "openai"
+    if provider in secrets.PROVIDER_KEYS:
+        key = (
+            settings.llm_api_key.get_secret_value()
+            if settings.llm_api_key
+            else secrets.provider_key(provider)
+        )
+        if key:
+            kwargs["api_key"] = key
     try:
         return init_chat_model(spec, **kwargs)
     except ImportError as exc:
@@ -74,7 +83,7 @@ def load_chat_model(settings: Settings) -> Any:
             f"MLINFRA_LLM={settings.llm} needs its provider package: pip install 'mlinfra[{extra}]'"
         ) from exc
     except ValueError as exc:
-        raise LLMUnavailable(f"MLINFRA_LLM={settings.llm}: {exc}") from exc
+        raise LLMUnavailable(secrets.redact(f"MLINFRA_LLM={settings.llm}: {exc}")) from exc
 
 
 class Turn:
@@ -141,14 +150,14 @@ def answer_with_llm(
         context = turn.add(bot.retriever.retrieve(query, k or bot.settings.k))
         text = _run_agent(bot, model, turn, question, history, context)
     except Exception as exc:  # provider errors of every kind fall back, visibly
-        notice = (
+        notice = secrets.redact(
             f"the LLM backend ({bot.settings.llm}) failed ({_describe(exc)}); answered offline."
         )
         log.warning("%s", notice)
         return None, notice
     checked, notices = check(text, turn, question, bot)
     if not checked.strip():
-        return None, (
+        return None, secrets.redact(
             f"the LLM backend ({bot.settings.llm}) gave no answer that passed the citation "
             f"and number checks ({'; '.join(notices) or 'empty answer'}); answered offline."
         )
