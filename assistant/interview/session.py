@@ -11,8 +11,10 @@ after every step, so a session can be resumed.
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
+import tempfile
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -192,12 +194,20 @@ class InterviewSession:
             "records": self.records,
             "pending_follow_up": self.pending_follow_up,
         }
+        tmp: Path | None = None
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".json.tmp")
-            tmp.write_text(json.dumps(state, indent=2))
-            tmp.replace(path)  # never a half-written session
+            # A temporary file of its own per writer, renamed over the session: a reader
+            # never sees half a session, and two writers of one session never share a
+            # temporary file (the last rename wins, whole).
+            fd, name = tempfile.mkstemp(dir=folder, prefix=f".{self.id}-", suffix=".tmp")
+            tmp = Path(name)
+            with os.fdopen(fd, "w") as out:
+                out.write(json.dumps(state, indent=2))
+            tmp.replace(path)
         except OSError as exc:
+            if tmp is not None:
+                tmp.unlink(missing_ok=True)
             raise OSError(f"cannot save the interview session in {folder}: {exc}") from exc
         return path
 
@@ -208,7 +218,10 @@ class InterviewSession:
         path = cls.folder(bot) / f"{session_id}.json"
         if not path.exists():
             raise ValueError(f"no saved interview session {session_id!r} in {path.parent}")
-        state = json.loads(path.read_text())
+        try:
+            state = json.loads(path.read_text())
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"saved interview session {path} cannot be read: {exc}") from exc
         known = {q.id for q in load_bank(bot.settings.knowledge_dir)}
         lost = [q for q in state["question_ids"] if q not in known]
         if lost:
