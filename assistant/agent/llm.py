@@ -248,6 +248,9 @@ def _known(number: float, pool: list[float]) -> bool:
     return any(abs(number - p) <= max(0.01, NUMBER_TOLERANCE * abs(p)) for p in pool)
 
 
+_AMOUNT = re.compile(r"[$€£]?\d[\d,.]*(?:\s?[kKmMbB]\b)?%?")
+
+
 def check(text: str, turn: Turn, question: str, bot: Assistant) -> tuple[str, list[str]]:
     """The text with every sentence that fails a guardrail removed, and what was removed."""
     from assistant.agent.offline import sentences
@@ -273,9 +276,11 @@ def check(text: str, turn: Turn, question: str, bot: Assistant) -> tuple[str, li
         pool = tool_numbers + _numbers_in(passages)
         wrong = [x for x in quoted_numbers(sentence) if not _known(x, pool)]
         if wrong:
+            # The notice names the number but does not repeat the unchecked claim.
+            masked = _AMOUNT.sub("…", sentence[:80])
             notices.append(
                 f"dropped a sentence quoting {wrong[0]:g}, which no tool result or cited "
-                f"passage contains: {sentence[:80]!r}"
+                f"passage contains: {masked!r}"
             )
             continue
         if cited and not _supported(sentence, passages, bot, sentences_of):
