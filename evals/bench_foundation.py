@@ -120,7 +120,8 @@ def main() -> None:
     print(f"naive stack start (median):  {naive_m:.2f} s  -> ratio {cold_m / naive_m:.2f}x")
 
     warm_questions = [question, "When would you use TPUs vs GPUs?", "Why go multi-cloud?"] * 7
-    bot.ask(question)
+    for q in warm_questions[:3]:  # warm: each question answered once before timing
+        bot.ask(q)
     warm = []
     for q in warm_questions:
         started = time.perf_counter()
@@ -218,7 +219,8 @@ def against_baseline(
     _ratio("peak memory of that process", statistics.median(m for _, m in ours),
            statistics.median(m for _, m in theirs), "MiB", ".0f")  # fmt: skip
 
-    rag.answer(question)
+    for q in warm_questions[:3]:
+        rag.answer(q)
     base_warm = []
     for q in warm_questions:
         started = time.perf_counter()
