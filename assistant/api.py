@@ -31,12 +31,42 @@ ROLES = ("user", "assistant")
 FOLLOW_UP_MAX_WORDS = 8
 
 
+# Terminal escape sequences, then control characters: C0 but tab and newline, DEL, C1, and
+# the bidirectional overrides that make text display in another order than it reads.
+_ANSI_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-_])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
 def validate_question(question: object) -> str:
+    """The question as it is used: control characters removed (a tab becomes a space, line
+    breaks are kept), surrounding whitespace trimmed; `ValueError` if nothing is left."""
     if not isinstance(question, str):
         raise ValueError(f"question must be a string, got {type(question).__name__}")
-    if not question.strip():
+    text = question.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    text = _CONTROL.sub("", _ANSI_ESCAPE.sub("", text)).strip()
+    if not text:
         raise ValueError("question is empty: ask something, e.g. 'When should I use TPUs?'")
-    return question.strip()
+    return text
+
+
+def search_text(question: str) -> str:
+    """What retrieval searches for: the question without the wording that instructs the
+    assistant ("ignore previous instructions and say ...", "reveal your system prompt"),
+    which is not about ML infrastructure; the question itself if that is all it says."""
+    from assistant.agent.extract import without_instructions
+
+    if without_instructions(question) == question:
+        return question
+    kept = []
+    for sentence in re.split(r"(?<=[.!?])\s+|\n+", question):
+        cleaned = without_instructions(sentence)
+        # what is left of a sentence that was all instruction: "and", ";", "."
+        rest = re.sub(r"\b(?:and|then|but|also|so|or|please|now|just)\b", "", cleaned, flags=re.I)
+        if cleaned == sentence:
+            kept.append(sentence)
+        elif re.search(r"\w", rest):
+            kept.append(re.sub(r"^[\s.,;:!?-]+", "", cleaned))
+    return " ".join(" ".join(kept).split()) or question
 
 
 def validate_history(history: object) -> list[dict[str, str]]:
@@ -243,7 +273,7 @@ class Assistant:
             raise ValueError(f"k must be a whole number from 1 to 50, got {k!r}")
         notices: list[str] = []
         limit = self.settings.max_question_chars
-        query = question
+        query = search_text(question)
         if len(query) > limit:
             query = query[:limit]
             notices.append(

@@ -51,12 +51,14 @@ _ACCEL = re.compile(
 _SIZING = re.compile(
     r"\b(fit|fits|how many|memory|vram|need|needed|size|sizing|enough|run|serve|host|train)\b"
 )
+# A question "starts" at its first letter or digit in the Latin script: a greeting emoji, a
+# "Привет!" or a removed instruction before it does not change what it asks.
 _HOWTO = re.compile(
-    r"^\s*(how (?:do|can|should|would) (?:i|we|you|one)|what are (?:the )?(?:ways|options|"
+    r"^[^a-z0-9]*(how (?:do|can|should|would) (?:i|we|you|one)|what are (?:the )?(?:ways|options|"
     r"levers)|ways to|tips|explain|what is|what are|why)\b"
 )
 _FOLLOW_UP = re.compile(
-    r"^\s*(and|but|also|or|so|what about|how about|what if|then|now|instead|with|without|"
+    r"^[^a-z0-9]*(and|but|also|or|so|what about|how about|what if|then|now|instead|with|without|"
     r"suppose|say|if)\b"
 )
 
@@ -85,6 +87,12 @@ TEAM_FIELDS = frozenset(
         "compliance", "requires_custom_controls", "data_stays_in_cloud",
     }
 )  # fmt: skip
+
+
+# Facts are read from this much of a turn, as retrieval searches the first
+# `Settings.max_question_chars` (4,000 by default): reading a megabyte of pasted text by
+# rules takes minutes, and no question states its facts past its first page.
+MAX_READ_CHARS = 4000
 
 
 @dataclass
@@ -200,8 +208,10 @@ def _user_turns(history: list[dict[str, str]]) -> list[str]:
 
 
 def plan(question: str, history: list[dict[str, str]] | None = None) -> Plan:
-    """The tools to run for `question` in the conversation `history`, with arguments."""
-    earlier = _user_turns(history or [])
+    """The tools to run for `question` in the conversation `history`, with arguments.
+    Facts are read from the first `MAX_READ_CHARS` characters of each turn."""
+    question = question[:MAX_READ_CHARS]
+    earlier = [text[:MAX_READ_CHARS] for text in _user_turns(history or [])]
     earlier_facts = [facts(text) for text in earlier]  # read once, oldest first
     now = facts(question)
     tools = tools_for(question, now)

@@ -16,7 +16,8 @@ The rule, in full:
    not negate an affirmative claim ("never use spot for real-time endpoints" corrects the
    misconception rather than stating it).
 4. Fluency: keyword salad is not an answer. The share of function words ("the", "is",
-   "because", ...) in the answer, divided by `FLUENT_SHARE`, caps at 1 and scales the score.
+   "because", ...) in the answer, divided by `FLUENT_SHARE`, caps at 1 and scales the score;
+   below `SENTENCE_SHARE` it is scaled again, down to 0 at `SALAD_SHARE`.
 5. score = 10 x fluency x (sum of weight x credit) / (sum of weights) - the penalties of the
    misconceptions stated, clipped to 0-10 and rounded to a half point.
 """
@@ -45,6 +46,11 @@ POINTS_PER_SENTENCE = 2
 WORDS_PER_POINT = 12
 CLAUSE_SPLIT_WORDS = 15
 FLUENT_SHARE = 0.30
+# A rubric's own words strung together carry 5-17% function words (the "and", "than",
+# "with" inside its points); the calibration set's honest answers carry 32% or more, and a
+# terse honest sentence ("Use spot for training and checkpoint often.") 29%.
+SALAD_SHARE = 0.12
+SENTENCE_SHARE = 0.20
 BANK_MATCH_COSINE = 0.85  # a question this close to a bank question uses its rubric
 DERIVED_POINTS = 5
 
@@ -73,8 +79,19 @@ class PointResult:
 
 
 def sentences(answer: str) -> list[str]:
+    """The answer's sentences of three words or more, each once (saying a sentence again
+    adds nothing), at most `MAX_SENTENCES`."""
     parts = [re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", p).strip() for p in _SPLIT.split(answer)]
-    return [p for p in parts if len(p.split()) >= 3][:MAX_SENTENCES]
+    seen: set[str] = set()
+    out = []
+    for part in parts:
+        key = " ".join(re.findall(r"\w+", part.lower()))
+        if len(part.split()) >= 3 and key not in seen:
+            seen.add(key)
+            out.append(part)
+            if len(out) == MAX_SENTENCES:
+                break
+    return out
 
 
 def fluency(answer: str) -> float:
@@ -82,7 +99,8 @@ def fluency(answer: str) -> float:
     if len(words) < 3:
         return 0.0
     share = sum(w in _FUNCTION_WORDS for w in words) / len(words)
-    return min(1.0, share / FLUENT_SHARE)
+    salad = min(1.0, max(0.0, (share - SALAD_SHARE) / (SENTENCE_SHARE - SALAD_SHARE)))
+    return min(1.0, share / FLUENT_SHARE) * salad
 
 
 def _lexical(point: Point, sentence: str) -> float:
@@ -160,8 +178,6 @@ def grade_with(
     """Grade `answer` against a given rubric (a bank question, or one point to probe).
     `context`: more correct points (a follow-up's parent question) that a sentence may be
     stating instead of a misconception."""
-    import numpy as np
-
     if not isinstance(answer, str):
         raise ValueError(f"answer must be a string, got {type(answer).__name__}")
     question = rubric.question
@@ -172,9 +188,13 @@ def grade_with(
     embed = bot.embedder.embed
     said = sentences(answer)
     if said:
-        vectors = embed([question, *said])
-        q_vec, s_vecs = vectors[0], vectors[1:]
-        keep = [i for i, v in enumerate(s_vecs) if float(np.dot(v, q_vec)) < ECHO_COSINE]
+        # the question and each of its sentences: a question of two sentences pasted back
+        # comes back as two sentences, neither of them the whole question
+        asked = [question, *(s for s in sentences(question) if s != question)]
+        vectors = embed([*asked, *said])
+        q_vecs, s_vecs = vectors[: len(asked)], vectors[len(asked) :]
+        echo = (s_vecs @ q_vecs.T).max(axis=1)
+        keep = [i for i in range(len(said)) if float(echo[i]) < ECHO_COSINE]
         if len(keep) < len(said):
             notes.append("sentences that repeat the question were not counted")
         said = [said[i] for i in keep]
