@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 import yaml
+from timing import p50_p95, time_each
 
 REPO = Path(__file__).resolve().parent.parent
 CASES = REPO / "evals" / "cases"
@@ -66,11 +67,6 @@ def _cold(script: str, env: dict[str, str]) -> tuple[float, float]:
         cwd=REPO,
     )  # fmt: skip
     return time.perf_counter() - started, float(out.stdout.strip().splitlines()[-1])
-
-
-def _p50_p95(timings: list[float]) -> tuple[float, float]:
-    ordered = sorted(timings)
-    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
 
 
 def _ratio(name: str, ours: float, theirs: float, unit: str, fmt: str = ".2f") -> None:
@@ -122,15 +118,9 @@ def main() -> None:
     warm_questions = [question, "When would you use TPUs vs GPUs?", "Why go multi-cloud?"] * 7
     for q in warm_questions[:3]:  # warm: each question answered once before timing
         bot.ask(q)
-    warm = []
-    for q in warm_questions:
-        started = time.perf_counter()
-        bot.ask(q)
-        warm.append(time.perf_counter() - started)
+    warm = time_each(bot.ask, warm_questions)
     print(
-        "warm ask p50 / p95:          {:.0f} / {:.0f} ms".format(
-            *(x * 1000 for x in _p50_p95(warm))
-        )
+        "warm ask p50 / p95:          {:.0f} / {:.0f} ms".format(*(x * 1000 for x in p50_p95(warm)))
     )
     against_baseline(
         args.runs, env, work, report, full, statistics.median(noop), warm_questions, warm
@@ -221,12 +211,8 @@ def against_baseline(
 
     for q in warm_questions[:3]:
         rag.answer(q)
-    base_warm = []
-    for q in warm_questions:
-        started = time.perf_counter()
-        rag.answer(q)
-        base_warm.append(time.perf_counter() - started)
-    (o50, o95), (b50, b95) = _p50_p95(warm), _p50_p95(base_warm)
+    base_warm = time_each(rag.answer, warm_questions)
+    (o50, o95), (b50, b95) = p50_p95(warm), p50_p95(base_warm)
     _ratio("warm answer p50", o50 * 1000, b50 * 1000, "ms", ".1f")
     _ratio("warm answer p95", o95 * 1000, b95 * 1000, "ms", ".1f")
     print("(its answer is its 4 retrieved passages; ours adds the tools, the composer and "
@@ -254,13 +240,8 @@ def routing(bot: object) -> None:
     print(f"routing.yaml: {n - len(misses)}/{n} routed with the right arguments and decision")
     for miss in misses:
         print(f"  miss {miss}")
-    timings = []
-    for case in cases:
-        started = time.perf_counter()
-        bot.ask(case["q"])  # type: ignore[attr-defined]
-        timings.append(time.perf_counter() - started)
-    timings.sort()
-    p50, p95 = timings[len(timings) // 2], timings[int(len(timings) * 0.95)]
+    timings = time_each(bot.ask, [case["q"] for case in cases])  # type: ignore[attr-defined]
+    p50, p95 = p50_p95(timings)
     print(
         f"agent ask (tools, retrieval, composer) p50 / p95: {p50 * 1000:.0f} / {p95 * 1000:.0f} ms"
     )

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import statistics
 import sys
 import tempfile
 import threading
@@ -23,6 +22,10 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "evals"))
+
+from timing import p50_p95  # noqa: E402
+
 CHROMIUM = "/usr/bin/chromium"
 QUESTIONS = [
     "How do I reduce SageMaker inference costs?",
@@ -45,10 +48,7 @@ class LoadResult:
         return all(len(texts) == 1 for texts in self.answers.values())
 
     def p50_p95(self) -> tuple[float, float]:
-        ordered = sorted(self.latencies)
-        if not ordered:
-            return float("nan"), float("nan")
-        return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+        return p50_p95(self.latencies)
 
 
 def ask_load(bot: Any, threads: int = 50, questions: list[str] = QUESTIONS) -> LoadResult:

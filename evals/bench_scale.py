@@ -19,7 +19,6 @@ import argparse
 import random
 import resource
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -31,28 +30,17 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from gen_corpus import generate, query  # noqa: E402
 from servers import free_port, serving  # noqa: E402
+from timing import p50_p95, time_each  # noqa: E402
 
 QUERIES = 100
-
-
-def _percentiles(values: list[float]) -> tuple[float, float]:
-    ordered = sorted(values)
-    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
 
 
 def _queries(bot: object, seed: int) -> tuple[float, float, float]:
     """(first query s, p50 ms, p95 ms) of `bot.sources` over generated questions."""
     rng = random.Random(seed)
     questions = [query(rng) for _ in range(QUERIES + 1)]
-    started = time.perf_counter()
-    bot.sources(questions[0])  # type: ignore[attr-defined]
-    first = time.perf_counter() - started
-    timings = []
-    for q in questions[1:]:
-        started = time.perf_counter()
-        bot.sources(q)  # type: ignore[attr-defined]
-        timings.append((time.perf_counter() - started) * 1000)
-    p50, p95 = _percentiles(timings)
+    first, *timings = time_each(bot.sources, questions)  # type: ignore[attr-defined]
+    p50, p95 = p50_p95(t * 1000 for t in timings)
     return first, p50, p95
 
 
