@@ -131,7 +131,7 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=20)
     args = parser.parse_args()
     sys.path.insert(0, str(REPO / "tests"))
-    from servers import free_port, serving
+    from servers import free_port, serving, streamlit_command
 
     from assistant import Assistant, Settings
 
@@ -156,10 +156,13 @@ def main() -> None:
         url = f"http://127.0.0.1:{port}"
         env = dict(os.environ, MLINFRA_DATA_DIR=str(data), MLINFRA_MODEL_DIR=str(model_dir),
                    HF_HUB_OFFLINE="1")  # fmt: skip
-        run = [sys.executable, "-m", "streamlit", "run", str(REPO / "ui" / "app.py"),
-               "--server.address", "127.0.0.1", "--server.port", str(port),
-               "--server.headless", "true", "--browser.gatherUsageStats", "false"]  # fmt: skip
-        with serving(run, f"{url}/_stcore/health", Path(tmp) / "streamlit.log", env=env, cwd=tmp):
+        with serving(
+            streamlit_command(port),
+            f"{url}/_stcore/health",
+            Path(tmp) / "streamlit.log",
+            env=env,
+            cwd=tmp,
+        ):
             started = time.perf_counter()
             load = browser_load(url, args.sessions)
             wall = time.perf_counter() - started

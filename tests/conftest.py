@@ -62,3 +62,21 @@ def real_bot(tmp_path_factory: pytest.TempPathFactory, model_dir: Path, onnx_emb
     bot = Assistant(settings, embedder=onnx_embedder)
     bot.ingest()
     return bot
+
+
+@pytest.fixture
+def served_app(real_bot, tmp_path: Path) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The web UI served by `streamlit run` on 127.0.0.1 over the real index; its URL."""
+    from servers import free_port, serving, streamlit_command
+
+    port = free_port()
+    env = dict(
+        os.environ,
+        MLINFRA_DATA_DIR=str(real_bot.settings.data_dir),
+        MLINFRA_MODEL_DIR=str(real_bot.settings.model_dir),
+        HF_HUB_OFFLINE="1",
+    )
+    url = f"http://127.0.0.1:{port}"
+    log = tmp_path / "streamlit.log"
+    with serving(streamlit_command(port), f"{url}/_stcore/health", log, cwd=tmp_path, env=env):
+        yield url

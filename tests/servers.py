@@ -5,10 +5,23 @@ from __future__ import annotations
 import contextlib
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+
+APP = Path(__file__).resolve().parent.parent / "ui" / "app.py"
+
+
+def streamlit_command(port: int) -> list[str]:
+    """`streamlit run` of the web UI, headless on 127.0.0.1:`port`."""
+    return [
+        sys.executable, "-m", "streamlit", "run", str(APP),
+        "--server.address", "127.0.0.1", "--server.port", str(port),
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        "--client.toolbarMode", "minimal",
+    ]  # fmt: skip
 
 
 def free_port() -> int:

@@ -3,16 +3,10 @@
 
 from __future__ import annotations
 
-import os
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import REPO
-from servers import free_port, serving
-
-from assistant import Assistant
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO / "tests" / "artifacts"
@@ -21,26 +15,6 @@ QUESTION = "We're 3 engineers with 4 models and launch in six weeks, SageMaker o
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(), reason=f"needs Debian's chromium at {CHROMIUM} (make browser)"
 )
-
-
-@pytest.fixture
-def served_app(real_bot: Assistant, tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    env = dict(
-        os.environ,
-        MLINFRA_DATA_DIR=str(real_bot.settings.data_dir),
-        MLINFRA_MODEL_DIR=str(real_bot.settings.model_dir),
-        HF_HUB_OFFLINE="1",
-    )
-    url = f"http://127.0.0.1:{port}"
-    run = [
-        sys.executable, "-m", "streamlit", "run", str(REPO / "ui" / "app.py"),
-        "--server.address", "127.0.0.1", "--server.port", str(port),
-        "--server.headless", "true", "--browser.gatherUsageStats", "false",
-        "--client.toolbarMode", "minimal",
-    ]  # fmt: skip
-    with serving(run, f"{url}/_stcore/health", tmp_path / "streamlit.log", cwd=tmp_path, env=env):
-        yield url
 
 
 def test_browser_asks_and_sees_the_cited_answer_and_the_cost_chart(served_app: str) -> None:

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from servers import free_port, serving
 
 from assistant import Assistant
 
@@ -28,23 +26,6 @@ def test_fifty_concurrent_asks_all_answer_and_agree(real_bot: Assistant) -> None
     assert {q: texts for q, texts in load.answers.items()} == {
         q: {text} for q, text in expected.items()
     }
-
-
-@pytest.fixture
-def served_app(real_bot: Assistant, tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    env = dict(
-        os.environ,
-        MLINFRA_DATA_DIR=str(real_bot.settings.data_dir),
-        MLINFRA_MODEL_DIR=str(real_bot.settings.model_dir),
-        HF_HUB_OFFLINE="1",
-    )
-    url = f"http://127.0.0.1:{port}"
-    run = [sys.executable, "-m", "streamlit", "run", str(REPO / "ui" / "app.py"),
-           "--server.address", "127.0.0.1", "--server.port", str(port),
-           "--server.headless", "true", "--browser.gatherUsageStats", "false"]  # fmt: skip
-    with serving(run, f"{url}/_stcore/health", tmp_path / "streamlit.log", cwd=tmp_path, env=env):
-        yield url
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"needs {CHROMIUM} (make browser)")
