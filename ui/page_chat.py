@@ -10,11 +10,11 @@ from ui_common import (
     literal,
     safe_answer_markdown,
     show_computation,
+    show_error,
     show_sources,
 )
 
 from assistant.models import Answer
-from assistant.secrets import redact
 
 
 def _history() -> list[dict[str, str]]:
@@ -42,7 +42,7 @@ def _feedback(i: int, answer: Answer) -> None:
             try:
                 assistant().feedback.add(answer, rating, comment or "")
             except (OSError, ValueError) as exc:
-                st.error(redact(f"Feedback not saved: {exc}"))
+                show_error(f"Feedback not saved: {exc}")
             else:
                 st.session_state.rated[i] = "👍" if rating == 1 else "👎"
                 st.rerun()
@@ -110,10 +110,10 @@ def render() -> None:
         try:
             st.write_stream(pieces())
         except ValueError as exc:
-            st.error(redact(str(exc)))
+            show_error(str(exc))
             return
         except Exception as exc:  # shown in the chat, never as a traceback
-            st.error(redact(f"Something went wrong answering this: {type(exc).__name__}: {exc}"))
+            show_error(f"Something went wrong answering this: {type(exc).__name__}: {exc}")
             return
         i = len(st.session_state.turns)
         st.session_state.turns.append({"question": question, "answer": final[0]})

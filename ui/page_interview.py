@@ -4,10 +4,9 @@ missed and their sources, a follow-up on a missed point, and a summary at the en
 from __future__ import annotations
 
 import streamlit as st
-from ui_common import assistant, literal, safe_answer_markdown
+from ui_common import assistant, literal, safe_answer_markdown, show_error
 
 from assistant.interview import InterviewSession, load_bank
-from assistant.secrets import redact
 
 ANY = "(any)"
 
@@ -31,7 +30,7 @@ def _start() -> None:
                 count=int(count),
             )
         except ValueError as exc:
-            st.error(redact(str(exc)))
+            show_error(str(exc))
             return
         st.session_state.interview_feedback = None
         st.rerun()
@@ -43,7 +42,7 @@ def _start() -> None:
                 try:
                     st.session_state.interview = InterviewSession.resume(bot, sid)
                 except (OSError, ValueError) as exc:
-                    st.error(redact(str(exc)))
+                    show_error(str(exc))
                 else:
                     st.session_state.interview_feedback = None
                     st.rerun()
@@ -108,7 +107,7 @@ def render() -> None:
         try:
             grade = session.answer_follow_up(text) if follow else session.answer(text)
         except (OSError, ValueError) as exc:
-            st.error(redact(str(exc)))
+            show_error(str(exc))
             return
         st.session_state.interview_feedback = grade.feedback
         st.rerun()

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
-from ui_common import assistant, literal
-
-from assistant.secrets import redact
+from ui_common import assistant, literal, show_error
 
 
 def render() -> None:
@@ -26,7 +24,7 @@ def render() -> None:
         try:
             report = bot.ingest(progress=progress)
         except Exception as exc:  # shown, never a traceback
-            st.error(redact(f"Re-indexing failed: {type(exc).__name__}: {exc}"))
+            show_error(f"Re-indexing failed: {type(exc).__name__}: {exc}")
         else:
             bar.progress(1.0, text="Done")
             st.success(
@@ -42,7 +40,7 @@ def render() -> None:
         try:
             hits = bot.sources(query)
         except ValueError as exc:
-            st.error(redact(str(exc)))
+            show_error(str(exc))
         else:
             for hit in hits:
                 st.markdown(

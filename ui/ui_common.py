@@ -25,6 +25,13 @@ def assistant() -> Assistant:
     return bot
 
 
+def show_error(text: str) -> None:
+    """An error box, with any API key in the text redacted."""
+    from assistant.secrets import redact
+
+    st.error(redact(text))
+
+
 def literal(text: str) -> str:
     """`text` escaped for `st.markdown`: shown character for character."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
