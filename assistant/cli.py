@@ -253,8 +253,18 @@ def eval_command(
     baseline: Annotated[
         bool, typer.Option("--baseline/--no-baseline", help="Also run the textbook RAG.")
     ] = True,
+    batch: Annotated[
+        list[Path] | None,
+        typer.Option("--battery", help="Score only these battery files (repeatable)."),
+    ] = None,
+    first_sight: Annotated[
+        bool,
+        typer.Option("--first-sight", help="With --battery: log the score in first_sight.md."),
+    ] = False,
+    writer: Annotated[str, typer.Option("--writer", help="Who wrote the batch.")] = "",
 ) -> None:
-    """Run the regression eval suite and write a report compared with the previous one."""
+    """Run the regression eval suite and write a report compared with the previous one;
+    with --battery, score only those blind-battery files (--first-sight logs the score)."""
     import tempfile
 
     from rich.markdown import Markdown
@@ -285,7 +295,23 @@ def eval_command(
                     rag = TextbookRAG(Path(bot.settings.knowledge_dir), Path(tmp))
                 except ImportError as exc:
                     err.print(f"baseline skipped ({exc}): pip install -e '.[dev]'")
-            report = evaluation.run(bot, folder, progress, baseline=rag)
+            if batch:
+                report = evaluation.run_battery(bot, batch, progress, baseline=rag)
+            else:
+                report = evaluation.run(bot, folder, progress, baseline=rag)
+    if batch:
+        out.print(Markdown(evaluation.battery_markdown(report)))
+        if first_sight:
+            from assistant.eval_report import first_sight_entry
+
+            log = folder / "first_sight.md"
+            entry = first_sight_entry(report, [p.name for p in batch], _commit(folder), writer)
+            with log.open("a") as fh:
+                fh.write("\n" + entry)
+            err.print(f"logged in {log}", highlight=False)
+        return
+    if first_sight:
+        raise _fail("--first-sight needs --battery FILE")
     if no_write:
         comparison = evaluation.compare(report, None)
     else:
@@ -295,6 +321,19 @@ def eval_command(
     regressed = [name for name, row in comparison.items() if row["regressed"]]
     if regressed:
         raise _fail(f"regressed: {', '.join(regressed)}")
+
+
+def _commit(folder: Path) -> str:
+    """The commit answers came from, marked when the answer code has uncommitted changes."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    head = git("rev-parse", "--short", "HEAD") or "unknown (not a git checkout)"
+    dirty = git("status", "--porcelain", "--", "../assistant", "../knowledge")
+    return head + (" + uncommitted changes to assistant/ or knowledge/" if dirty else "")
 
 
 feedback_app = typer.Typer(help="Feedback given on answers in the web UI.", no_args_is_help=True)

@@ -16,6 +16,10 @@ Metrics:
 - bad input (`bad_input.yaml`): the share of bad inputs that end in a `ValueError` naming
   the field (and its allowed values), or, for meaningless text, in an abstention;
 - grading: Spearman correlation of the interview grader with the interviewer's scores;
+  `grading_blind_spearman` on the blind answers of `evals/calibration/blind/` (written
+  without sight of the rubrics), with their mean absolute error and per-level means as info;
+- battery (`evals/cases/real/`, see `assistant.battery`): the mean share of its checks a
+  blind case meets, and the share of cases that meet all of them;
 - baseline (`baseline_*`): the textbook LangChain RAG (`assistant.baseline`) on the same
   retrieval cases, its top 4 against our top 5, and on the same key-point questions, its
   answer being its retrieved text.
@@ -26,7 +30,6 @@ better nor worse when they move (the mean length of the answers scored for key p
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import time
@@ -36,11 +39,15 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from assistant import battery
+from assistant.eval_report import REGRESSION_MARGIN, compare, markdown, write
+
 if TYPE_CHECKING:
     from assistant.api import Assistant
 
 SUPPORT_COSINE = 0.6
-REGRESSION_MARGIN = 0.01  # a metric that falls by more than this is flagged
+
+__all__ = ["REGRESSION_MARGIN", "compare", "markdown", "run", "write"]
 Progress = Callable[[int, int, str], None]
 
 
@@ -57,11 +64,14 @@ def load_cases(evals_dir: Path) -> dict[str, list[dict[str, Any]]]:
             out[path.stem] += data
         else:
             out["retrieval"] += [dict(c, file=path.name) for c in data if "source" in c]
-    out["calibration"] = [
-        case
-        for path in sorted((Path(evals_dir) / "calibration").glob("*.yaml"))
-        for case in yaml.safe_load(path.read_text()) or []
-    ]
+    for key, folder in (("calibration", "calibration"), ("calibration_blind", "calibration/blind")):
+        out[key] = [
+            case
+            for path in sorted((Path(evals_dir) / folder).glob("*.yaml"))
+            for case in yaml.safe_load(path.read_text()) or []
+        ]
+    real = cases_dir / "real"
+    out["battery"] = battery.load(real) if real.is_dir() else []
     return out
 
 
@@ -337,6 +347,35 @@ def grading_metrics(
     return {"grading_spearman": spearman([c["score"] for c in cases], ours) if cases else 0.0}
 
 
+def blind_grading(
+    bot: Assistant, cases: list[dict[str, Any]], tick: Callable[[], None]
+) -> dict[str, Any]:
+    """The grader on the blind answers: Spearman and mean absolute error against the
+    interviewer's labels, and per level the mean label and the mean grade."""
+    from assistant.interview import load_bank
+
+    bank = {q.id: q for q in load_bank(bot.settings.knowledge_dir)}
+    labels, ours, levels = [], [], {}  # type: ignore[var-annotated]
+    for case in cases:
+        score = bot.grade(bank[case["question_id"]].question, case["answer"]).score
+        labels.append(float(case["score"]))
+        ours.append(score)
+        level = levels.setdefault(case["level"], {"n": 0, "label": 0.0, "ours": 0.0})
+        level["n"] += 1
+        level["label"] += case["score"]
+        level["ours"] += score
+        tick()
+    for level in levels.values():
+        level["label"] = round(level["label"] / level["n"], 2)
+        level["ours"] = round(level["ours"] / level["n"], 2)
+    n = max(1, len(cases))
+    return {
+        "spearman": spearman(labels, ours) if cases else 0.0,
+        "mae": sum(abs(a - b) for a, b in zip(labels, ours, strict=True)) / n,
+        "levels": levels,
+    }
+
+
 def run(
     bot: Assistant,
     evals_dir: Path,
@@ -351,7 +390,8 @@ def run(
     total = (
         len(cases["retrieval"]) * (runs + 1) + len(seed) + len(cases["key_points"]) * runs
         + len(cases["routing"]) + len(cases["off_topic"]) + len(cases["bad_input"])
-        + len(cases["calibration"])
+        + len(cases["calibration"]) + len(cases["calibration_blind"])
+        + len(cases["battery"]) * runs
     )  # fmt: skip
     done = 0
 
@@ -386,7 +426,20 @@ def run(
     metrics |= abstention_metrics(bot, cases["off_topic"], cases["retrieval"], ticker("abstention"))
     metrics |= bad_input_metrics(bot, cases["bad_input"], ticker("bad input"), misses["bad_input"])
     metrics |= grading_metrics(bot, cases["calibration"], ticker("grading"))
-    return {
+    extra: dict[str, Any] = {}
+    if cases["calibration_blind"]:
+        blind = blind_grading(bot, cases["calibration_blind"], ticker("blind grading"))
+        metrics["grading_blind_spearman"] = blind["spearman"]
+        info["grading_blind_mae"] = blind["mae"]
+        extra["grading_blind"] = blind["levels"]
+    if cases["battery"]:
+        scored = battery.evaluate(
+            bot, cases["battery"], ticker("battery"), baseline, ticker("baseline battery")
+        )
+        metrics |= scored["metrics"]
+        misses["battery"] = scored["misses"]
+        extra["battery"] = scored["battery"]
+    return extra | {
         "date": time.strftime("%Y-%m-%d"),
         "seconds": round(time.perf_counter() - started, 1),
         "cases": {k: len(v) for k, v in cases.items()} | {"citations": len(seed)},
@@ -396,74 +449,42 @@ def run(
     }
 
 
-def compare(current: dict[str, Any], previous: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
-    """Per metric: value, previous value, change, and whether it regressed."""
-    out = {}
-    before = (previous or {}).get("metrics", {})
-    for name, value in current["metrics"].items():
-        old = before.get(name)
-        change = None if old is None else round(value - old, 4)
-        out[name] = {
-            "value": value,
-            "previous": old,
-            "change": change,
-            "regressed": change is not None and change < -REGRESSION_MARGIN,
-        }
-    return out
-
-
-# Our metric -> the baseline's metric measured on the same cases.
-VERSUS = {
-    "retrieval_recall_at_1": "baseline_retrieval_recall_at_1",
-    "retrieval_recall_at_5": "baseline_retrieval_recall_at_5",
-    "retrieval_mrr": "baseline_retrieval_mrr",
-    "retrieval_ndcg_at_5": "baseline_retrieval_ndcg_at_5",
-    "section_recall_at_5": "baseline_retrieval_section_recall",
-    "key_point_coverage": "baseline_key_point_coverage",
-}
-
-
-def markdown(report: dict[str, Any], comparison: dict[str, dict[str, Any]]) -> str:
-    lines = [
-        f"# mlinfra eval report, {report['date']}",
-        "",
-        f"Cases: {', '.join(f'{k} {v}' for k, v in report['cases'].items())}; "
-        f"{report['seconds']} s.",
-        "",
-        "| metric | value | previous | change |",
-        "|---|---:|---:|---:|",
+def run_battery(
+    bot: Assistant,
+    files: list[Path],
+    progress: Progress | None = None,
+    baseline: Any = None,
+) -> dict[str, Any]:
+    """Only the blind battery, on the cases of `files`: how a new batch is scored first."""
+    cases = [
+        dict(case, file=Path(path).name) for path in files for case in battery.load_file(Path(path))
     ]
-    for name, row in comparison.items():
-        prev = "" if row["previous"] is None else f"{row['previous']:.3f}"
-        change = "" if row["change"] is None else f"{row['change']:+.3f}"
-        flag = " **regressed**" if row["regressed"] else ""
-        lines.append(f"| {name} | {row['value']:.3f} | {prev} | {change}{flag} |")
-    metrics = report["metrics"]
-    pairs = [(ours, theirs) for ours, theirs in VERSUS.items() if theirs in metrics]
-    if pairs:
-        lines += ["", "## Ours vs the textbook RAG, same cases", "",
-                  "| metric | ours | textbook RAG |", "|---|---:|---:|"]  # fmt: skip
-        lines += [f"| {o} | {metrics[o]:.3f} | {metrics[t]:.3f} |" for o, t in pairs]
-    if report.get("info"):
-        lines += ["", "Info (neither better nor worse when it moves): " + ", ".join(
-            f"{k} {v}" for k, v in report["info"].items())]  # fmt: skip
-    for kind, missed in (report.get("misses") or {}).items():
-        if missed:
-            lines += ["", f"## Misses: {kind}", ""] + [f"- {m}" for m in missed]
+    total = len(cases) * (2 if baseline is not None else 1)
+    done = 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if progress:
+            progress(done, total, "battery")
+
+    started = time.perf_counter()
+    scored = battery.evaluate(bot, cases, tick, baseline)
+    return {
+        "date": time.strftime("%Y-%m-%d"),
+        "seconds": round(time.perf_counter() - started, 1),
+        "cases": {"battery": len(cases)},
+        "metrics": {k: round(v, 4) for k, v in scored["metrics"].items()},
+        "battery": scored["battery"],
+        "misses": {"battery": scored["misses"]},
+    }
+
+
+def battery_markdown(report: dict[str, Any]) -> str:
+    from assistant.eval_report import battery_section
+
+    m = report["metrics"]
+    lines = [f"# Blind battery, {report['date']}", "", *[f"- {k}: {v:.3f}" for k, v in m.items()]]
+    lines += battery_section(report["battery"])
+    lines += ["", "## Misses", ""] + [f"- {x}" for x in report["misses"]["battery"]]
     return "\n".join(lines) + "\n"
-
-
-def write(
-    report: dict[str, Any], reports_dir: Path
-) -> tuple[Path, Path, dict[str, dict[str, Any]]]:
-    """Write latest.json and latest.md, comparing with the previous latest.json."""
-    reports_dir = Path(reports_dir)
-    reports_dir.mkdir(parents=True, exist_ok=True)
-    latest = reports_dir / "latest.json"
-    previous = json.loads(latest.read_text()) if latest.exists() else None
-    comparison = compare(report, previous)
-    full = dict(report, comparison=comparison)
-    latest.write_text(json.dumps(full, indent=2) + "\n")
-    md = reports_dir / "latest.md"
-    md.write_text(markdown(report, comparison))
-    return latest, md, comparison
