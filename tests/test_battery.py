@@ -131,3 +131,16 @@ def test_the_shipped_battery_is_blind_sized_and_sourced() -> None:
         assert "blog" not in source and any(
             host in source for host in ("aws.amazon.com", "cloud.google.com", "azure.microsoft.com")
         ), (case["id"], source)
+
+
+def test_regimes_tool_names_and_accelerator_totals_are_read_as_written() -> None:
+    infra = ToolCall(name="choose_infrastructure", args={"compliance": "PCI-DSS, GDPR"})
+    assert battery.checks.arg_matches(infra, "compliance", ["PCI", "GDPR"])
+    assert not battery.checks.arg_matches(infra, "compliance", ["PCI", "HIPAA"])
+    assert battery.mentions("Computed by `choose_infrastructure`", "choose_infrastructure")
+    two_nodes = ToolCall(name="estimate_cost", result={
+        "inputs": {"instance_type": "p5.48xlarge", "instance_count": 2},
+        "options": [{"instance_type": "p5.48xlarge"}]})  # fmt: skip
+    assert battery.checks.arg_matches(two_nodes, "accelerator", "h100")
+    assert battery.checks.arg_matches(two_nodes, "accelerator_count", 16)
+    assert not battery.checks.arg_matches(two_nodes, "accelerator_count", 8)

@@ -77,15 +77,18 @@ def _call_values(call: Any) -> dict[str, Any]:
 
 
 def _priced_accelerators(call: Any) -> list[tuple[str, int]]:
-    """The accelerator and count of each instance the call priced, from the catalog."""
+    """The accelerator of each instance the call priced, from the catalog, and how many
+    the call buys in all (per instance x instances)."""
     from assistant.tools.catalog import prices
 
     rows = {_instance(r["instance_type"]): r for r in prices()}
+    count = int(_call_values(call).get("instance_count") or 1)
     out = []
     for option in (getattr(call, "result", {}) or {}).get("options", []):
         row = rows.get(_instance(option.get("instance_type", "")))
         if row is not None:
-            out.append((str(row["accelerator"]).lower(), int(float(row["accelerator_count"]))))
+            per = int(float(row["accelerator_count"]))
+            out.append((str(row["accelerator"]).lower(), per * count))
     return out
 
 
@@ -122,8 +125,10 @@ def arg_matches(call: Any, name: str, wanted: Any) -> bool:
         return _instance(got) == _instance(wanted)
     if kind == "platforms":
         return {str(p).lower() for p in wanted} <= {str(p).lower() for p in got or []}
-    if kind == "compliance":
-        return folded(str(wanted)).replace(" ", "") in folded(str(got)).replace(" ", "")
+    if kind == "compliance":  # each regime named, in any spelling ("PCI" in "PCI-DSS")
+        have = folded(str(got)).replace(" ", "")
+        regimes = wanted if isinstance(wanted, list) else [wanted]
+        return all(folded(str(r)).replace(" ", "") in have for r in regimes)
     return _same(got, wanted)
 
 

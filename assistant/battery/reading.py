@@ -9,7 +9,7 @@ import re
 def plain(text: str) -> str:
     """The answer as a reader sees it: no markdown emphasis, code marks or table rules."""
     text = re.sub(r"\[(\d+)\]", "", text)
-    text = re.sub(r"[*`_]{1,3}", "", text)
+    text = re.sub(r"[*`]{1,3}", "", text)
     return text
 
 
