@@ -261,6 +261,10 @@ def eval_command(
         bool,
         typer.Option("--first-sight", help="With --battery: log the score in first_sight.md."),
     ] = False,
+    answers: Annotated[
+        list[Path] | None,
+        typer.Option("--answers", help="Grade only these blind interview-answer files."),
+    ] = None,
     writer: Annotated[str, typer.Option("--writer", help="Who wrote the batch.")] = "",
 ) -> None:
     """Run the regression eval suite and write a report compared with the previous one;
@@ -276,6 +280,9 @@ def eval_command(
     folder = evals_dir or Path(bot.settings.knowledge_dir).parent / "evals"
     if not (folder / "cases").is_dir():
         raise _fail(f"no eval cases in {folder / 'cases'} (pass --evals DIR)")
+    if answers:
+        _grade_blind(bot, answers, folder if first_sight else None, writer)
+        return
     with Progress(
         TextColumn("eval"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
         console=err, transient=True,
@@ -321,6 +328,33 @@ def eval_command(
     regressed = [name for name, row in comparison.items() if row["regressed"]]
     if regressed:
         raise _fail(f"regressed: {', '.join(regressed)}")
+
+
+def _grade_blind(bot: Any, files: list[Path], log_in: Path | None, writer: str) -> None:
+    """Grade blind interview answers against their interviewer's scores; with `log_in`,
+    append the first-sight figures to its first_sight.md."""
+    import time
+
+    import yaml
+    from rich.markdown import Markdown
+
+    from assistant import evaluation
+    from assistant.eval_report import blind_grading_entry
+
+    cases = []
+    for path in files:
+        data = yaml.safe_load(path.read_text()) if path.is_file() else None
+        if not isinstance(data, list):
+            raise _fail(f"{path}: expected a YAML list of answers (question_id, level, score)")
+        cases += data
+    blind = evaluation.blind_grading(bot, cases, lambda: None)
+    entry = blind_grading_entry(blind, [p.name for p in files], time.strftime("%Y-%m-%d"),
+                                _commit(log_in or Path(".")), writer)  # fmt: skip
+    out.print(Markdown(entry))
+    if log_in is not None:
+        with (log_in / "first_sight.md").open("a") as fh:
+            fh.write("\n" + entry)
+        err.print(f"logged in {log_in / 'first_sight.md'}", highlight=False)
 
 
 def _commit(folder: Path) -> str:

@@ -137,3 +137,18 @@ def first_sight_entry(
     ]
     lines += battery_section(report["battery"], "###")
     return "\n".join(lines) + "\n"
+
+
+def blind_grading_entry(
+    blind: dict[str, Any], files: list[str], date: str, commit: str, writer: str = ""
+) -> str:
+    """A section for `evals/first_sight.md`: the grader on blind interview answers."""
+    n = sum(level["n"] for level in blind["levels"].values())
+    lines = [
+        f"## {date}: interview answers {', '.join(files)}",
+        "",
+        f"- commit: `{commit}`" + (f"; writer: {writer}" if writer else ""),
+        f"- answers: {n}; Spearman against the interviewer: **{blind['spearman']:.3f}**; "
+        f"mean absolute error: {blind['mae']:.2f} points",
+    ]
+    return "\n".join(lines + blind_grading_section(blind["levels"])) + "\n"
