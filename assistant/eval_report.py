@@ -91,15 +91,18 @@ def battery_section(battery: dict[str, Any] | None, level: str = "##") -> list[s
     return lines
 
 
-def blind_grading_section(levels: dict[str, dict[str, Any]] | None) -> list[str]:
-    if not levels:
+def blind_grading_section(blind: dict[str, Any] | None, level: str = "##") -> list[str]:
+    """The grader beside the interviewer, per level of answer and per form."""
+    if not blind:
         return []
-    lines = ["", "## Interview grading on blind answers, per level", "",
-             "| level | answers | interviewer mean | grader mean |",
-             "|---|---:|---:|---:|"]  # fmt: skip
-    order = sorted(levels.items(), key=lambda kv: -kv[1]["label"])
-    lines += [f"| {name} | {row['n']} | {row['label']:.2f} | {row['ours']:.2f} |"
-              for name, row in order]  # fmt: skip
+    lines = []
+    for kind in ("levels", "forms"):
+        lines += ["", f"{level} Interview grading on blind answers, per {kind[:-1]}", "",
+                  f"| {kind[:-1]} | answers | interviewer mean | grader mean |",
+                  "|---|---:|---:|---:|"]  # fmt: skip
+        order = sorted(blind[kind].items(), key=lambda kv: -kv[1]["label"])
+        lines += [f"| {name} | {row['n']} | {row['label']:.2f} | {row['ours']:.2f} |"
+                  for name, row in order]  # fmt: skip
     return lines
 
 
@@ -143,7 +146,7 @@ def blind_grading_entry(
     blind: dict[str, Any], files: list[str], date: str, commit: str, writer: str = ""
 ) -> str:
     """A section for `evals/first_sight.md`: the grader on blind interview answers."""
-    n = sum(level["n"] for level in blind["levels"].values())
+    n = sum(row["n"] for row in blind["levels"].values())
     lines = [
         f"## {date}: interview answers {', '.join(files)}",
         "",
@@ -151,4 +154,4 @@ def blind_grading_entry(
         f"- answers: {n}; Spearman against the interviewer: **{blind['spearman']:.3f}**; "
         f"mean absolute error: {blind['mae']:.2f} points",
     ]
-    return "\n".join(lines + blind_grading_section(blind["levels"])) + "\n"
+    return "\n".join(lines + blind_grading_section(blind, "###")) + "\n"

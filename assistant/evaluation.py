@@ -351,28 +351,32 @@ def blind_grading(
     bot: Assistant, cases: list[dict[str, Any]], tick: Callable[[], None]
 ) -> dict[str, Any]:
     """The grader on the blind answers: Spearman and mean absolute error against the
-    interviewer's labels, and per level the mean label and the mean grade."""
+    interviewer's labels, and per level and per form (prose, bullets, notes) the mean label
+    and the mean grade."""
     from assistant.interview import load_bank
 
     bank = {q.id: q for q in load_bank(bot.settings.knowledge_dir)}
-    labels, ours, levels = [], [], {}  # type: ignore[var-annotated]
+    labels, ours = [], []
+    groups: dict[str, dict[str, dict[str, float]]] = {"levels": {}, "forms": {}}
     for case in cases:
         score = bot.grade(bank[case["question_id"]].question, case["answer"]).score
         labels.append(float(case["score"]))
         ours.append(score)
-        level = levels.setdefault(case["level"], {"n": 0, "label": 0.0, "ours": 0.0})
-        level["n"] += 1
-        level["label"] += case["score"]
-        level["ours"] += score
+        for kind, key in (("levels", "level"), ("forms", "form")):
+            row = groups[kind].setdefault(str(case.get(key, "?")), {"n": 0, "label": 0, "ours": 0})
+            row["n"] += 1
+            row["label"] += case["score"]
+            row["ours"] += score
         tick()
-    for level in levels.values():
-        level["label"] = round(level["label"] / level["n"], 2)
-        level["ours"] = round(level["ours"] / level["n"], 2)
+    for rows in groups.values():
+        for row in rows.values():
+            row["label"] = round(row["label"] / row["n"], 2)
+            row["ours"] = round(row["ours"] / row["n"], 2)
     n = max(1, len(cases))
     return {
         "spearman": spearman(labels, ours) if cases else 0.0,
         "mae": sum(abs(a - b) for a, b in zip(labels, ours, strict=True)) / n,
-        "levels": levels,
+        **groups,
     }
 
 
@@ -431,7 +435,7 @@ def run(
         blind = blind_grading(bot, cases["calibration_blind"], ticker("blind grading"))
         metrics["grading_blind_spearman"] = blind["spearman"]
         info["grading_blind_mae"] = blind["mae"]
-        extra["grading_blind"] = blind["levels"]
+        extra["grading_blind"] = {"levels": blind["levels"], "forms": blind["forms"]}
     if cases["battery"]:
         scored = battery.evaluate(
             bot, cases["battery"], ticker("battery"), baseline, ticker("baseline battery")
