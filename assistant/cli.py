@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
+from assistant import cli_eval
+from assistant.cli_console import _assistant, _error, _fail, err, out
 from assistant.errors import MlinfraError
 
 if TYPE_CHECKING:
@@ -29,28 +30,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
-
-
-def _assistant() -> Assistant:
-    from assistant.api import Assistant
-
-    return Assistant()
-
-
-def _error(message: str) -> None:
-    """Print an error line, with any API key in it redacted."""
-    from rich.markup import escape
-
-    from assistant.secrets import redact
-
-    err.print(f"[bold red]error:[/] {escape(redact(message))}", highlight=False, markup=True)
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    _error(message)
-    return typer.Exit(code)
+cli_eval.register(app)  # `mlinfra eval`
 
 
 def _print_answer(answer: Answer) -> None:
@@ -239,135 +219,6 @@ def interview(
     _print_summary(session.summary())
     if not session.done:
         out.print(f"Saved. Resume with: mlinfra interview --resume {session.id}")
-
-
-@app.command("eval")
-def eval_command(
-    evals_dir: Annotated[
-        Path | None, typer.Option("--evals", help="Folder with cases/ and calibration/.")
-    ] = None,
-    reports: Annotated[
-        Path | None, typer.Option("--reports", help="Where latest.json and latest.md go.")
-    ] = None,
-    no_write: Annotated[bool, typer.Option("--no-write", help="Print only.")] = False,
-    baseline: Annotated[
-        bool, typer.Option("--baseline/--no-baseline", help="Also run the textbook RAG.")
-    ] = True,
-    batch: Annotated[
-        list[Path] | None,
-        typer.Option("--battery", help="Score only these battery files (repeatable)."),
-    ] = None,
-    first_sight: Annotated[
-        bool,
-        typer.Option("--first-sight", help="With --battery: log the score in first_sight.md."),
-    ] = False,
-    answers: Annotated[
-        list[Path] | None,
-        typer.Option("--answers", help="Grade only these blind interview-answer files."),
-    ] = None,
-    writer: Annotated[str, typer.Option("--writer", help="Who wrote the batch.")] = "",
-) -> None:
-    """Run the regression eval suite and write a report compared with the previous one;
-    with --battery, score only those blind-battery files (--first-sight logs the score)."""
-    import tempfile
-
-    from rich.markdown import Markdown
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    from assistant import evaluation
-
-    bot = _assistant()
-    folder = evals_dir or Path(bot.settings.knowledge_dir).parent / "evals"
-    if not (folder / "cases").is_dir():
-        raise _fail(f"no eval cases in {folder / 'cases'} (pass --evals DIR)")
-    if answers:
-        _grade_blind(bot, answers, folder if first_sight else None, writer)
-        return
-    with Progress(
-        TextColumn("eval"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
-        console=err, transient=True,
-    ) as bar:  # fmt: skip
-        task = bar.add_task("", total=None)
-
-        def progress(done: int, total: int, stage: str) -> None:
-            bar.update(task, completed=done, total=total, description=stage)
-
-        with tempfile.TemporaryDirectory() as tmp:
-            rag = None
-            if baseline:
-                bar.update(task, description="building the textbook RAG baseline")
-                try:
-                    from assistant.baseline import TextbookRAG
-
-                    rag = TextbookRAG(Path(bot.settings.knowledge_dir), Path(tmp))
-                except ImportError as exc:
-                    err.print(f"baseline skipped ({exc}): pip install -e '.[dev]'")
-            if batch:
-                report = evaluation.run_battery(bot, batch, progress, baseline=rag)
-            else:
-                report = evaluation.run(bot, folder, progress, baseline=rag)
-    if batch:
-        out.print(Markdown(evaluation.battery_markdown(report)))
-        if first_sight:
-            from assistant.eval_report import first_sight_entry
-
-            log = folder / "first_sight.md"
-            entry = first_sight_entry(report, [p.name for p in batch], _commit(folder), writer)
-            with log.open("a") as fh:
-                fh.write("\n" + entry)
-            err.print(f"logged in {log}", highlight=False)
-        return
-    if first_sight:
-        raise _fail("--first-sight needs --battery FILE")
-    if no_write:
-        comparison = evaluation.compare(report, None)
-    else:
-        _, md, comparison = evaluation.write(report, reports or folder / "reports")
-        err.print(f"wrote {md} and {md.with_suffix('.json')}", highlight=False)
-    out.print(Markdown(evaluation.markdown(report, comparison)))
-    regressed = [name for name, row in comparison.items() if row["regressed"]]
-    if regressed:
-        raise _fail(f"regressed: {', '.join(regressed)}")
-
-
-def _grade_blind(bot: Any, files: list[Path], log_in: Path | None, writer: str) -> None:
-    """Grade blind interview answers against their interviewer's scores; with `log_in`,
-    append the first-sight figures to its first_sight.md."""
-    import time
-
-    import yaml
-    from rich.markdown import Markdown
-
-    from assistant import evaluation
-    from assistant.eval_report import blind_grading_entry
-
-    cases = []
-    for path in files:
-        data = yaml.safe_load(path.read_text()) if path.is_file() else None
-        if not isinstance(data, list):
-            raise _fail(f"{path}: expected a YAML list of answers (question_id, level, score)")
-        cases += data
-    blind = evaluation.blind_grading(bot, cases, lambda: None)
-    entry = blind_grading_entry(blind, [p.name for p in files], time.strftime("%Y-%m-%d"),
-                                _commit(log_in or Path(".")), writer)  # fmt: skip
-    out.print(Markdown(entry))
-    if log_in is not None:
-        with (log_in / "first_sight.md").open("a") as fh:
-            fh.write("\n" + entry)
-        err.print(f"logged in {log_in / 'first_sight.md'}", highlight=False)
-
-
-def _commit(folder: Path) -> str:
-    """The commit answers came from, marked when the answer code has uncommitted changes."""
-    import subprocess
-
-    def git(*args: str) -> str:
-        done = subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True)
-        return done.stdout.strip() if done.returncode == 0 else ""
-
-    head = git("rev-parse", "--short", "HEAD") or "unknown (not a git checkout)"
-    dirty = git("status", "--porcelain", "--", "../assistant", "../knowledge")
-    return head + (" + uncommitted changes to assistant/ or knowledge/" if dirty else "")
 
 
 feedback_app = typer.Typer(help="Feedback given on answers in the web UI.", no_args_is_help=True)

@@ -144,3 +144,46 @@ def test_regimes_tool_names_and_accelerator_totals_are_read_as_written() -> None
     assert battery.checks.arg_matches(two_nodes, "accelerator", "h100")
     assert battery.checks.arg_matches(two_nodes, "accelerator_count", 16)
     assert not battery.checks.arg_matches(two_nodes, "accelerator_count", 8)
+
+
+def test_a_new_batch_is_scored_and_logged_at_first_sight(
+    tmp_path: Path, model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from assistant.cli import app
+
+    monkeypatch.setenv("MLINFRA_MODEL_DIR", str(model_dir))
+    monkeypatch.setenv("MLINFRA_DATA_DIR", str(tmp_path / "data"))
+    evals = tmp_path / "evals"
+    (evals / "cases").mkdir(parents=True)
+    batch = evals / "new.yaml"
+    batch.write_text(yaml.safe_dump([
+        {"id": "n-1", "category": "out_of_scope", "near_domain": False,
+         "turns": ["What is a good recipe for banana bread?"],
+         "expect": {"decline": True, "tool": "none"}},
+        {"id": "n-2", "category": "sizing", "turns": ["TPU or GPU for PyTorch inference?"],
+         "expect": {"decline": False, "lead": ["GPU"], "must_not": ["banana"],
+                    "tool": "select_accelerator", "args": {"framework": "pytorch"}}},
+    ]))  # fmt: skip
+    answers = evals / "answers.yaml"
+    answers.write_text(yaml.safe_dump([
+        {"question_id": "tpu-vs-gpu-when", "level": "excellent", "form": "prose", "score": 9,
+         "answer": "TPUs for large transformer training in JAX or TensorFlow on Google Cloud, "
+                   "where XLA compiles big matrix multiplications; GPUs for PyTorch, custom "
+                   "CUDA kernels, other clouds and real-time inference."},
+        {"question_id": "tpu-vs-gpu-when", "level": "off_topic", "form": "prose", "score": 0,
+         "answer": "I like to cook pasta on Sundays with my family."},
+    ]))  # fmt: skip
+    runner = CliRunner()
+    args = ["eval", "--evals", str(evals), "--no-baseline", "--first-sight", "--writer", "w1"]
+    scored = runner.invoke(app, [*args, "--battery", str(batch)])
+    assert scored.exit_code == 0, scored.output
+    graded = runner.invoke(app, [*args, "--answers", str(answers)])
+    assert graded.exit_code == 0, graded.output
+    log = (evals / "first_sight.md").read_text()
+    assert "## " in log and "new.yaml" in log and "commit:" in log and "w1" in log
+    assert "cases: 2; mean share of checks met" in log and "| out_of_scope | 1 |" in log
+    assert "interview answers answers.yaml" in log and "| excellent | 1 | 9.00 |" in log
+    refused = runner.invoke(app, ["eval", "--evals", str(evals), "--first-sight"])
+    assert refused.exit_code == 1 and "--first-sight needs --battery" in refused.output

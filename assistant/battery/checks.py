@@ -233,6 +233,10 @@ ARG_CAUSE = {
     "params_billion": "model size or precision misread",
     "precision": "model size or precision misread",
 } | {
+    k: "workload details (training or inference, serving mode, traffic, framework) misread"
+    for k in ("workload", "mode", "requests_per_month", "avg_duration_ms", "memory_gb", "models",
+              "framework", "model_type", "latency", "custom_ops", "cloud")
+} | {
     k: "a stated fact about the team or constraints not read"
     for k in ("team_size", "ml_models", "budget", "engineer_cost", "time_to_market",
               "multi_cloud", "compliance", "requires_custom_controls", "data_stays_in_cloud")
