@@ -78,12 +78,15 @@ def battery_section(battery: dict[str, Any] | None, level: str = "##") -> list[s
     if not battery:
         return []
     ours, theirs = battery["ours"], battery.get("baseline") or {}
+    same = battery.get("ours_text") or {}
     lines = ["", f"{level} Blind battery (`evals/cases/real/`), per category", "",
-             "| category | cases | ours: mean | ours: fully met | textbook RAG: mean |",
-             "|---|---:|---:|---:|---:|"]  # fmt: skip
+             "| category | cases | ours: mean | ours: fully met | ours, RAG's checks | "
+             "textbook RAG, its checks |", "|---|---:|---:|---:|---:|---:|"]  # fmt: skip
     for name, row in ours.items():
+        text = f"{same[name]['score']:.3f}" if name in same else "n/a"
         base = f"{theirs[name]['score']:.3f}" if name in theirs else "n/a"
-        lines.append(f"| {name} | {row['n']} | {row['score']:.3f} | {row['full']:.3f} | {base} |")
+        lines.append(f"| {name} | {row['n']} | {row['score']:.3f} | {row['full']:.3f} | "
+                     f"{text} | {base} |")  # fmt: skip
     lines += ["", "The textbook RAG is scored on decline, lead, has, must-not and usd only "
               "(it runs no tools); `battery_text_*` is ours on those same checks.", "",
               "Causes of the misses (cases hit):", ""]  # fmt: skip
@@ -122,6 +125,10 @@ def write(
     return latest, md, comparison
 
 
+def _entry_head(title: str, commit: str, writer: str) -> list[str]:
+    return [f"## {title}", "", f"- commit: `{commit}`" + (f"; writer: {writer}" if writer else "")]
+
+
 def first_sight_entry(
     report: dict[str, Any], files: list[str], commit: str, writer: str = ""
 ) -> str:
@@ -129,9 +136,7 @@ def first_sight_entry(
     m = report["metrics"]
     base = m.get("baseline_battery_score")
     lines = [
-        f"## {report['date']}: {', '.join(files)}",
-        "",
-        f"- commit: `{commit}`" + (f"; writer: {writer}" if writer else ""),
+        *_entry_head(f"{report['date']}: {', '.join(files)}", commit, writer),
         f"- cases: {report['cases']['battery']}; mean share of checks met: "
         f"**{m['battery_score']:.3f}**; cases fully met: {m['battery_cases_full']:.3f}",
         f"- on the textbook RAG's checks (decline, lead, has, must-not, usd): ours "
@@ -148,9 +153,7 @@ def blind_grading_entry(
     """A section for `evals/first_sight.md`: the grader on blind interview answers."""
     n = sum(row["n"] for row in blind["levels"].values())
     lines = [
-        f"## {date}: interview answers {', '.join(files)}",
-        "",
-        f"- commit: `{commit}`" + (f"; writer: {writer}" if writer else ""),
+        *_entry_head(f"{date}: interview answers {', '.join(files)}", commit, writer),
         f"- answers: {n}; Spearman against the interviewer: **{blind['spearman']:.3f}**; "
         f"mean absolute error: {blind['mae']:.2f} points",
     ]

@@ -88,7 +88,11 @@ def evaluate(
     given, the textbook RAG `baseline` on the checks that apply to it."""
     ours = run(assistant_asker(bot), cases, tick)
     metrics = summary(ours) | summary(ours, "battery_text", BASELINE_CHECKS)
-    tables: dict[str, Any] = {"ours": by_category(ours), "causes": cause_counts(ours)}
+    tables: dict[str, Any] = {
+        "ours": by_category(ours),
+        "ours_text": by_category(ours, BASELINE_CHECKS),
+        "causes": cause_counts(ours),
+    }
     if baseline is not None:
         theirs = run(baseline_asker(baseline), cases, baseline_tick or tick, BASELINE_CHECKS)
         metrics |= summary(theirs, "baseline_battery")
@@ -112,8 +116,13 @@ def summary(
     return {f"{prefix}_score": sum(shares) / n, f"{prefix}_cases_full": shares.count(1.0) / n}
 
 
-def by_category(results: list[CaseResult]) -> dict[str, dict[str, float]]:
-    """Per category (and `conversation`, the cases of several turns): n, mean, fully met."""
+def by_category(
+    results: list[CaseResult], kinds: Iterable[str] | None = None
+) -> dict[str, dict[str, float]]:
+    """Per category (and the conversations, the near-domain out-of-scope questions, each
+    writer's file): n, the mean share of checks met, the share of cases meeting all;
+    `kinds` counts only those checks."""
+    chosen = set(kinds) if kinds is not None else None
     groups: dict[str, list[CaseResult]] = {}
     for r in results:
         groups.setdefault(r.category, []).append(r)
@@ -124,8 +133,8 @@ def by_category(results: list[CaseResult]) -> dict[str, dict[str, float]]:
         if r.file and len({x.file for x in results}) > 1:
             groups.setdefault(f"writer: {r.file}", []).append(r)
     return {
-        name: {"n": len(rs), "score": sum(r.score for r in rs) / len(rs),
-               "full": sum(r.score == 1 for r in rs) / len(rs)}
+        name: {"n": len(rs), "score": sum(_share(r, chosen) for r in rs) / len(rs),
+               "full": sum(_share(r, chosen) == 1 for r in rs) / len(rs)}
         for name, rs in [("all", results), *sorted(groups.items())] if rs
     }  # fmt: skip
 
