@@ -88,8 +88,16 @@ def battery_section(battery: dict[str, Any] | None, level: str = "##") -> list[s
         lines.append(f"| {name} | {row['n']} | {row['score']:.3f} | {row['full']:.3f} | "
                      f"{text} | {base} |")  # fmt: skip
     lines += ["", "The textbook RAG is scored on decline, lead, has, must-not and usd only "
-              "(it runs no tools); `battery_text_*` is ours on those same checks.", "",
-              "Causes of the misses (cases hit):", ""]  # fmt: skip
+              "(it runs no tools); `battery_text_*` is ours on those same checks.", ""]  # fmt: skip
+    checks, base_checks = battery.get("checks") or {}, battery.get("baseline_checks") or {}
+    if checks:
+        lines += ["Checks met, by kind:", "", "| check | cases | ours | textbook RAG |",
+                  "|---|---:|---:|---:|"]  # fmt: skip
+        for kind, row in checks.items():
+            base = f"{base_checks[kind]['met']:.3f}" if kind in base_checks else "n/a"
+            lines.append(f"| {kind} | {row['n']} | {row['met']:.3f} | {base} |")
+        lines.append("")
+    lines += ["Causes of the misses (cases hit):", ""]
     lines += [f"- {cause}: {count}" for cause, count in battery["causes"]]
     return lines
 

@@ -85,6 +85,12 @@ def test_causes_name_what_to_fix() -> None:
         "region ignored or misread", "duration misread", "figure outside the reference range"
     ]  # fmt: skip
     assert battery.cause_counts(results)[0] == ("region ignored or misread", 1)
+    rates = battery.check_rates(results)
+    assert rates["args"] == {"n": 1, "met": 0.0} and rates["tool"] == {"n": 1, "met": 1.0}
+    unread = dict(case, expect=dict(expect, has=["eu-central-1|Frankfurt", "spot"]))
+    assert battery.run(lambda t: reply, [unread], lambda: None)[0].causes[:2] == [
+        "region ignored or misread", "the answer omits what was asked"
+    ]  # fmt: skip
     failed = battery.Reply("`estimate_cost` could not run: unknown 'ml.g9.huge'")
     assert battery.run(lambda t: failed, [case], lambda: None)[0].causes[0] == (
         "instance or item not in the price table"

@@ -32,7 +32,7 @@ __all__ = [
     "BASELINE_CHECKS", "CATEGORIES", "CaseResult", "Check", "Reply", "assistant_asker",
     "baseline_asker", "by_category", "cause_counts", "check", "evaluate", "lead_of", "load",
     "load_file", "mentions",
-    "miss_lines", "run", "summary", "usd_amounts", "validate",
+    "check_rates", "miss_lines", "run", "summary", "usd_amounts", "validate",
 ]  # fmt: skip
 
 
@@ -91,12 +91,14 @@ def evaluate(
     tables: dict[str, Any] = {
         "ours": by_category(ours),
         "ours_text": by_category(ours, BASELINE_CHECKS),
+        "checks": check_rates(ours),
         "causes": cause_counts(ours),
     }
     if baseline is not None:
         theirs = run(baseline_asker(baseline), cases, baseline_tick or tick, BASELINE_CHECKS)
         metrics |= summary(theirs, "baseline_battery")
         tables["baseline"] = by_category(theirs)
+        tables["baseline_checks"] = check_rates(theirs)
     return {"metrics": metrics, "battery": tables, "misses": miss_lines(ours)}
 
 
@@ -137,6 +139,15 @@ def by_category(
                "full": sum(_share(r, chosen) == 1 for r in rs) / len(rs)}
         for name, rs in [("all", results), *sorted(groups.items())] if rs
     }  # fmt: skip
+
+
+def check_rates(results: list[CaseResult]) -> dict[str, dict[str, float]]:
+    """Per kind of check (decline, lead, has, ...): how many cases carry it and the share met."""
+    rows: dict[str, list[bool]] = {}
+    for r in results:
+        for c in r.checks:
+            rows.setdefault(c.kind, []).append(c.ok)
+    return {kind: {"n": len(oks), "met": sum(oks) / len(oks)} for kind, oks in rows.items()}
 
 
 def cause_counts(results: list[CaseResult]) -> list[tuple[str, int]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +39,7 @@ class Check:
     kind: str
     ok: bool
     detail: str = ""
+    items: list[str] = field(default_factory=list)  # the entries or arguments that missed
 
 
 @dataclass
@@ -154,6 +154,7 @@ def check(expect: dict[str, Any], reply: Reply, kinds: Iterable[str] | None = No
     names = [getattr(c, "name", "") for c in reply.tool_calls]
     out = []
     for kind in wanted:
+        items: list[str] = []
         if kind == "decline":
             ok = reply.abstained == expect["decline"]
             detail = "declined" if reply.abstained else "answered"
@@ -161,10 +162,10 @@ def check(expect: dict[str, Any], reply: Reply, kinds: Iterable[str] | None = No
             where = lead if kind == "lead" else text
             found = [e for e in expect[kind] if mentions(where, e)]
             if kind == "must_not":
-                ok, detail = not found, f"says {found}" if found else ""
+                ok, detail, items = not found, f"says {found}" if found else "", found
             else:
-                lacking = [e for e in expect[kind] if e not in found]
-                ok, detail = not lacking, f"lacks {lacking}" if lacking else ""
+                items = [e for e in expect[kind] if e not in found]
+                ok, detail = not items, f"lacks {items}" if items else ""
             if kind == "lead" and not ok:
                 detail += f"; lead: {lead[:160]!r}"
         elif kind == "tool":
@@ -174,8 +175,8 @@ def check(expect: dict[str, Any], reply: Reply, kinds: Iterable[str] | None = No
         elif kind == "args":
             calls = [c for c in reply.tool_calls if getattr(c, "name", "") == expect.get("tool")]
             calls = calls or list(reply.tool_calls)
-            wrong = [k for k, v in expect["args"].items()
-                     if not any(arg_matches(c, k, v) for c in calls)]  # fmt: skip
+            items = wrong = [k for k, v in expect["args"].items()
+                             if not any(arg_matches(c, k, v) for c in calls)]  # fmt: skip
             ok = bool(calls) and not wrong
             got = _call_values(calls[0]) if calls else {}
             detail = (f"wrong or missing {wrong}; ran with "
@@ -187,7 +188,7 @@ def check(expect: dict[str, Any], reply: Reply, kinds: Iterable[str] | None = No
             ok = any(low <= a <= high for a in amounts)
             detail = f"lead amounts {amounts} not in [{low}, {high}]" if amounts else \
                 "no dollar amount in the lead"  # fmt: skip
-        out.append(Check(kind, ok, "" if ok else detail))
+        out.append(Check(kind, ok, "" if ok else detail, [] if ok else items))
     return out
 
 
@@ -211,14 +212,28 @@ def causes(case: dict[str, Any], result: CaseResult, reply: Reply) -> list[str]:
                        else "wrong tool ran" if reply.tool_calls
                        else "tool not run: the question's type or facts were not read")  # fmt: skip
         elif miss.kind == "args" and reply.tool_calls:
-            wrong = re.findall(r"'(\w+)'", miss.detail.split(";")[0])
-            out += [ARG_CAUSE.get(w, "another argument misread") for w in wrong]
+            out += [ARG_CAUSE.get(w, "another argument misread") for w in miss.items]
         elif miss.kind == "usd":
             out.append("figure outside the reference range" if "amounts" in miss.detail
                        else "no figure in the lead")  # fmt: skip
+        elif miss.kind in ("lead", "has"):
+            out += [_entry_cause(case, entry, miss.kind) for entry in miss.items]
         elif miss.kind in KIND_CAUSE:
             out.append(KIND_CAUSE[miss.kind])
     return list(dict.fromkeys(out))
+
+
+def _entry_cause(case: dict[str, Any], entry: str, kind: str) -> str:
+    """A missing lead or has entry that names the case's region or instance is that slot
+    unread; anything else is the answer leading with, or omitting, something else."""
+    args = case["expect"].get("args") or {}
+    alternatives = {folded(a) for a in entry.split("|")}
+    if args.get("region") and folded(str(args["region"])) in alternatives:
+        return ARG_CAUSE["region"]
+    named = {folded(_instance(args[k])) for k in ("instance_type", "accelerator") if args.get(k)}
+    if named & alternatives:
+        return ARG_CAUSE["instance_type"]
+    return KIND_CAUSE[kind]
 
 
 ARG_CAUSE = {
