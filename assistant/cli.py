@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from assistant import cli_eval
+from assistant import cli_eval, cli_prices
 from assistant.cli_console import _assistant, _error, _fail, err, out
 from assistant.errors import MlinfraError
 
@@ -31,6 +31,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 cli_eval.register(app)  # `mlinfra eval`
+cli_prices.register(app)  # `mlinfra prices`
 
 
 def _print_answer(answer: Answer) -> None:

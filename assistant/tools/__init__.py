@@ -2,9 +2,11 @@
 language model.
 
     from assistant.tools import choose_infrastructure, estimate_cost, select_accelerator
+    from assistant.tools import find_prices
     choose_infrastructure({"team_size": 3, "ml_models": 4, "time_to_market": "urgent"})
     estimate_cost({"instance_type": "g5.xlarge", "hours_per_month": 730})
     select_accelerator({"workload": "training", "framework": "jax", "cloud": "gcp"})
+    find_prices({"accelerator": "h100", "count": 8, "purchase": "spot"})
 
 Each takes its pydantic model, a plain dict or keywords; a bad field is a `ValueError`
 naming it; the result is a pydantic model whose `model_dump()` is the tool call's result.
@@ -22,6 +24,7 @@ from assistant.tools.accelerator import (
     select_accelerator,
 )
 from assistant.tools.cost import CostEstimate, CostRequest, estimate_cost
+from assistant.tools.find import PriceList, PriceQuery, find_prices
 from assistant.tools.infrastructure import (
     InfrastructureContext,
     InfrastructureDecision,
@@ -35,10 +38,13 @@ __all__ = [
     "CostRequest",
     "InfrastructureContext",
     "InfrastructureDecision",
+    "PriceList",
+    "PriceQuery",
     "TOOLS",
     "as_langchain_tools",
     "choose_infrastructure",
     "estimate_cost",
+    "find_prices",
     "select_accelerator",
 ]
 
@@ -47,11 +53,12 @@ TOOLS: dict[str, tuple[Any, type[BaseModel]]] = {
     "choose_infrastructure": (choose_infrastructure, InfrastructureContext),
     "estimate_cost": (estimate_cost, CostRequest),
     "select_accelerator": (select_accelerator, AcceleratorRequest),
+    "find_prices": (find_prices, PriceQuery),
 }
 
 
 def as_langchain_tools() -> list[Any]:
-    """The three tools as LangChain `StructuredTool`s (same names, same schemas)."""
+    """The tools as LangChain `StructuredTool`s (same names, same schemas)."""
     from langchain_core.tools import StructuredTool
 
     tools = []

@@ -1,0 +1,200 @@
+"""The price snapshot: every row in one gzip-compressed CSV, read once per file version,
+with look-ups by name, accelerator and region.
+
+A gzip CSV rather than SQLite: the standard library reads it, it is about a tenth of the
+plain size in the repository, a diff of two snapshots is a diff of two text files once
+unpacked, and the whole file loads in well under a second, after which every look-up is a
+dictionary access.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import gzip
+import io
+import os
+import re
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+from assistant.tools.prices.row import COLUMNS, PriceRow, cells_of, row_from_list
+
+
+def normalise(name: str) -> str:
+    """An instance or SKU name as looked up: any case, with or without `ml.` or
+    `Standard_`, spaces as hyphens."""
+    text = "-".join(str(name).strip().lower().split())
+    for prefix in ("ml.", "standard_"):
+        text = text.removeprefix(prefix)
+    return text
+
+
+def accelerator_id(name: str) -> str:
+    """An accelerator as asked for ('H100', 'nvidia a100 80gb', 'v5e') -> our id prefix."""
+    text = "-".join(str(name).strip().lower().replace("nvidia", "").split())
+    if re.fullmatch(r"[a-z]+\d+s", text) and text != "l40s":  # "H100s"
+        text = text[:-1]
+    text = re.sub(r"-?(\d+)-?gb$", r"-\1gb", text) if re.search(r"\d-?\d+-?gb$", text) else text
+    aliases = {"a100": "a100", "a100-80": "a100-80gb", "a100-40": "a100-40gb",
+               "v5e": "tpu-v5e", "v5p": "tpu-v5p", "v6e": "tpu-v6e", "v4": "tpu-v4",
+               "trillium": "tpu-v6e", "inf2": "inferentia2", "trn1": "trainium",
+               "trn2": "trainium2"}  # fmt: skip
+    return aliases.get(text, text)
+
+
+def write(rows: Iterable[PriceRow], path: Path) -> int:
+    """Write the snapshot atomically (a temporary file renamed over it); the row count."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ordered = sorted(rows, key=lambda r: r.key)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+            text = io.TextIOWrapper(gz, encoding="utf-8", newline="")
+            writer = csv.writer(text, lineterminator="\n")
+            writer.writerow(COLUMNS)
+            writer.writerows(cells_of(r) for r in ordered)
+            text.flush()
+            text.detach()
+        os.chmod(tmp, 0o644)  # a shipped file, readable by all, as git would check it out
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return len(ordered)
+
+
+def read(path: Path) -> tuple[PriceRow, ...]:
+    """Every row of a snapshot, checked; a bad file or row is a `ValueError` naming the
+    file and line."""
+    path = Path(path)
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise ValueError(f"price snapshot {path}: {exc.strerror or exc}") from None
+    return _read(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=4)
+def _read(path: Path, mtime_ns: int, size: int) -> tuple[PriceRow, ...]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh)
+            header = next(reader, None)
+            if header is None:
+                raise ValueError(f"{path}: empty file; expected a header: {','.join(COLUMNS)}")
+            missing = [c for c in COLUMNS if c not in header]
+            if missing:
+                raise ValueError(f"{path}, line 1: missing columns {', '.join(missing)}")
+            order = [header.index(c) for c in COLUMNS]
+            in_order = order == list(range(len(COLUMNS))) and len(header) == len(COLUMNS)
+            rows = []
+            seen: dict[tuple[str, ...], int] = {}
+            for number, cells in enumerate(reader, start=2):
+                where = f"{path}, line {number}"
+                if len(cells) != len(header):
+                    raise ValueError(f"{where}: {len(cells)} values, the header has "
+                                     f"{len(header)} columns")  # fmt: skip
+                row = row_from_list(cells if in_order else [cells[i] for i in order], where)
+                if row.key in seen:
+                    raise ValueError(f"{where}: duplicate of line {seen[row.key]}")
+                seen[row.key] = number
+                rows.append(row)
+    except (OSError, EOFError, UnicodeDecodeError, csv.Error) as exc:
+        raise ValueError(f"{path}: not a readable price snapshot ({exc})") from None
+    return tuple(rows)
+
+
+class Catalog:
+    """Look-ups over a snapshot's rows."""
+
+    def __init__(self, rows: Iterable[PriceRow]) -> None:
+        self.rows = tuple(rows)
+        self._by_name: dict[str, list[PriceRow]] = defaultdict(list)
+        self._by_accelerator: dict[str, list[PriceRow]] = defaultdict(list)
+        for row in self.rows:
+            self._by_name[normalise(row.sku)].append(row)
+            if row.accelerator:
+                self._by_accelerator[row.accelerator].append(row)
+
+    @classmethod
+    def open(cls, path: Path) -> Catalog:
+        return _catalog(Path(path), *_version(Path(path)))
+
+    def find(
+        self,
+        name: str,
+        region: str | None = None,
+        purchase: str | None = None,
+        service: str | None = None,
+    ) -> list[PriceRow]:
+        """Rows for an instance type or SKU (any case, with or without `ml.`), cheapest
+        first; `region`, `purchase` and `service` narrow them."""
+        rows = self._by_name.get(normalise(name), [])
+        return _cheapest(_where(rows, region, purchase, service))
+
+    def with_accelerator(
+        self,
+        accelerator: str,
+        count: float | None = None,
+        region: str | None = None,
+        purchase: str | None = None,
+        provider: str | None = None,
+    ) -> list[PriceRow]:
+        """Rows of instances with that accelerator (`a100` takes both memory sizes; `v5e`
+        is a TPU v5e slice) and, with `count`, exactly that many of it; cheapest first."""
+        wanted = accelerator_id(accelerator)
+        rows = [r for acc, rs in self._by_accelerator.items()
+                if acc == wanted or acc.startswith(wanted + "-") for r in rs]  # fmt: skip
+        if count is not None:
+            rows = [r for r in rows if r.accelerator_count == count]
+        rows = [r for r in rows if provider is None or r.provider == provider]
+        return _cheapest(_where(rows, region, purchase, None))
+
+    def regions(self, provider: str | None = None) -> list[str]:
+        return sorted({r.region for r in self.rows if provider is None or r.provider == provider})
+
+    def names(self) -> list[str]:
+        return sorted({r.sku for r in self.rows})
+
+    def accelerators(self) -> list[str]:
+        return sorted(self._by_accelerator)
+
+    def closest(self, name: str, n: int = 4) -> list[str]:
+        """Known names nearest to `name`, for an error message."""
+        keys = difflib.get_close_matches(normalise(name), list(self._by_name), n=n, cutoff=0.5)
+        return [self._by_name[k][0].sku for k in keys]
+
+    def closest_regions(self, region: str, provider: str | None = None, n: int = 4) -> list[str]:
+        return difflib.get_close_matches(region.lower(), self.regions(provider), n=n, cutoff=0.4)
+
+
+def _where(
+    rows: Iterable[PriceRow], region: str | None, purchase: str | None, service: str | None
+) -> list[PriceRow]:
+    return [r for r in rows
+            if (region is None or r.region == region)
+            and (purchase is None or r.purchase == purchase)
+            and (service is None or r.service == service)]  # fmt: skip
+
+
+def _cheapest(rows: list[PriceRow]) -> list[PriceRow]:
+    return sorted(rows, key=lambda r: (r.usd, r.provider, r.region, r.sku))
+
+
+def _version(path: Path) -> tuple[int, int]:
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise ValueError(f"price snapshot {path}: {exc.strerror or exc}") from None
+    return stat.st_mtime_ns, stat.st_size
+
+
+@lru_cache(maxsize=4)
+def _catalog(path: Path, mtime_ns: int, size: int) -> Catalog:
+    return Catalog(_read(path, mtime_ns, size))
