@@ -1,4 +1,4 @@
-"""LLM mode (opt-in with `MLINFRA_LLM`): a LangChain tool-calling agent over the three
+"""LLM mode (opt-in with `MLINFRA_LLM`): a LangChain tool-calling agent over the
 decision tools and a knowledge-search tool, with guardrails on what it writes.
 
 Guardrails, applied sentence by sentence before anything is shown:
@@ -38,8 +38,9 @@ SYSTEM_PROMPT = """You are mlinfra, an assistant for ML infrastructure decisions
 platforms such as SageMaker and Vertex AI versus self-managed Kubernetes, inference and \
 training cost, TPU versus GPU).
 Rules:
-- Decisions and numbers come only from the tools choose_infrastructure, estimate_cost and \
-select_accelerator. Never state a price, cost or count that a tool did not return.
+- Decisions and numbers come only from the tools choose_infrastructure, estimate_cost, \
+select_accelerator and find_prices. Never state a price, cost or count that a tool did not \
+return.
 - Facts come only from the numbered passages below or from search_knowledge. Cite each \
 factual sentence with the passage number in square brackets, e.g. [2]. Never cite a number \
 you were not given.
