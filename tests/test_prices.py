@@ -214,3 +214,19 @@ def test_the_prices_find_command_shows_offers_sources_and_clear_errors() -> None
     assert managed.exit_code == 0 and "no SageMaker price" in managed.stdout
     wrong = runner.invoke(app, ["prices", "find", "h100", "--region", "eu-centrl-1"])
     assert wrong.exit_code == 1 and "closest known: eu-central-1" in wrong.output
+
+
+def test_answers_from_an_old_snapshot_carry_its_date() -> None:
+    from datetime import date
+
+    from assistant.tools import estimate_cost
+    from assistant.tools.prices import staleness
+
+    assert staleness(["2026-05-20 or later"], today=date(2026, 6, 1)) is None
+    old = staleness(["2026-05-20", "2026-08-01"], today=date(2026, 12, 1))
+    assert old is not None and "2026-05-20, 195 days ago" in old
+    assert staleness(["unknown"]) is None
+    # the shipped snapshot is of 2026-05-20: more than 90 days before any run from 2026-08-19
+    if (date.today() - date(2026, 5, 20)).days > 90:
+        assert any("days ago" in n for n in estimate_cost(instance_type="g5.xlarge").notes)
+        assert any("days ago" in n for n in find_prices(instance_type="g5.xlarge").notes)

@@ -194,3 +194,59 @@ def test_sagemaker_vs_eks_for_one_g5_all_month_on_the_shipped_catalog(
     assert opts["eks"].bill_usd == round(ec2 * 730, 2) + round(fee * 730, 2)
     assert opts["eks"].monthly_usd == pytest.approx(opts["eks"].bill_usd + 3750, abs=0.01)
     assert any("no sourced" in n or "no equivalent" in n for n in r.notes)  # GCP rows missing
+
+
+def test_a_region_prices_the_instance_there_and_sagemaker_as_a_flagged_estimate() -> None:
+    r = estimate_cost(instance_type="ml.g5.2xlarge", region="eu-west-1", hours_per_month=730)
+    opts = _by(r)
+    eks = opts["eks"].assumptions[0]
+    assert (eks.region, eks.unit_price, eks.estimate) == ("eu-west-1", 1.35296, False)
+    sm = opts["sagemaker"].assumptions[0]
+    # EC2 g5.2xlarge in eu-west-1 x the g5 family's SageMaker/EC2 ratio in us-east-1
+    # (ml.g5.xlarge 1.408 / g5.xlarge 1.006 in this file) = 1.35296 x 1.39960
+    assert sm.estimate and sm.unit_price == pytest.approx(1.35296 * 1.408 / 1.006, abs=1e-4)
+    assert "eu-west-1" in sm.formula and "1.35296" in sm.formula
+    assert any("estimate, not a list price" in n for n in r.notes)
+    assert opts["gke"].assumptions[0].region == "europe-west1"  # the nearest Google region
+    assert not any(a.startswith("region = ") for a in r.assumptions)
+    default = estimate_cost(instance_type="g5.xlarge")
+    assert "region = 'us-east-1' (default for AWS; pass region to change it)" in default.assumptions
+
+
+def test_managed_spot_training_is_estimated_from_the_ec2_spot_discount() -> None:
+    r = estimate_cost(instance_type="ml.g5.xlarge", workload="training", spot=True,
+                      hours_per_month=72, platforms=["sagemaker"])  # fmt: skip
+    price = _by(r)["sagemaker"].assumptions[0]
+    # SageMaker 1.408 x (EC2 spot 0.40 / on-demand 1.006)
+    assert price.estimate and price.unit_price == pytest.approx(1.408 * 0.40 / 1.006, abs=1e-4)
+    assert _by(r)["sagemaker"].monthly_usd == pytest.approx(price.unit_price * 72, abs=0.01)
+    assert any("managed spot training is an estimate" in n for n in r.notes)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"instance_type": "g5.xlarge", "region": "eu-centrl-1"}, "closest known: eu-central-1"),
+        ({"instance_type": "Standard_NC24ads_A100_v4"}, "is an Azure VM"),
+        ({"instance_type": "p5e.48xlarge"}, "no on-demand list price"),
+        ({"instance_type": "n2-standard-4", "region": "us-east-1"}, "region: unknown"),
+    ],
+)
+def test_regions_and_clouds_it_cannot_price_are_named(args: dict, message: str) -> None:  # type: ignore[type-arg]
+    with pytest.raises(ValueError, match=message):
+        estimate_cost(args)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(["us-east-1", "eu-west-1", "eu-central-1", "ap-northeast-1", "sa-east-1"]),
+       st.sampled_from(["g5.xlarge", "g6.xlarge", "g4dn.xlarge", "p4d.24xlarge",
+                        "m5.xlarge"]))  # fmt: skip
+def test_any_region_prices_from_its_own_row(region: str, instance: str) -> None:
+    from assistant.tools.prices import catalog
+
+    rows = catalog().find(instance, region, "on-demand")
+    if not rows:
+        return
+    r = estimate_cost(instance_type=instance, region=region, platforms=["eks"])
+    line = _by(r)["eks"].breakdown[0]
+    assert line.usd == pytest.approx(rows[0].usd * 730, abs=0.01)

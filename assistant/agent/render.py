@@ -66,11 +66,13 @@ def cost(result: dict[str, Any], cite: Cite) -> list[str]:
         ]
     by_cost = sorted(options, key=lambda o: o["monthly_usd"])
     best = by_cost[0]
+    region = next((a.get("region") for a in best["assumptions"] if a.get("region")), "")
     what = (
         f"{inputs['requests_per_month']:,} serverless requests"
         if inputs["mode"] == "serverless"
-        else f"{inputs['instance_count']} x {best['instance_type']}, "
-        f"{inputs['hours_per_month']:g} h a month, {inputs['workload']}"
+        else f"{inputs['instance_count']} x {best['instance_type']}"
+        + (f" in {region}" if region else "")
+        + f", {inputs['hours_per_month']:g} h a month, {inputs['workload']}"
     )
     others = "; ".join(f"{PLATFORM.get(o['platform'], o['platform'])} {money(o['monthly_usd'])}"
                        for o in by_cost[1:])  # fmt: skip
@@ -97,10 +99,13 @@ def cost(result: dict[str, Any], cite: Cite) -> list[str]:
     prices: dict[str, str] = {}
     for o in options:
         for a in o["assumptions"]:
+            where = f" in {a['region']}" if a.get("region") else ""
+            origin = (f"an estimate, not a list price: {a['formula']}; from {a['source']}, "
+                      if a.get("estimate") else f"source: {a['source']}, ")  # fmt: skip
             prices.setdefault(
-                a["item"],
-                f"- {a['item']}: ${a['unit_price']:g} {a['unit'].replace('USD', '')} "
-                f"(source: {a['source']}, as of {a['as_of']})",
+                a["item"] + where,
+                f"- {a['item']}{where}: ${a['unit_price']:g} {a['unit'].replace('USD', '')} "
+                f"({origin}as of {a['as_of']})",
             )
     if prices:
         lines += ["", "Unit prices used:"] + list(prices.values())

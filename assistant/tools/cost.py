@@ -20,12 +20,28 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant.tools.catalog import prices
+from assistant.tools.cost_prices import (
+    DEFAULT_REGION,
+    _num,
+    equivalent,
+    instance_row,
+    known_provider,
+    known_regions,
+    regions_with,
+    sagemaker_row,
+    spot_factor,
+    table_row,
+)
 from assistant.tools.inputs import validated
+from assistant.tools.prices import catalog as snapshot
+from assistant.tools.prices import staleness
+from assistant.tools.prices.skypilot import SOURCES
+
+SNAPSHOT_SOURCES = tuple(SOURCES.values())  # the snapshot's rows cite these pages
 
 Platform = Literal["sagemaker", "eks", "vertex", "gke"]
 PLATFORMS: tuple[str, ...] = ("sagemaker", "eks", "vertex", "gke")
 CLUSTER_HOURS = 730  # a cluster stands all month, whatever its nodes do
-EQUIVALENT_ACCELERATOR = {"a10g": "l4"}  # no A10G on Google Cloud; L4 is the same class
 MAX_USD = 1e12  # beyond any real salary: keeps every total finite and exact to the cent
 MAX_REQUESTS = 10**12  # a month of ~380k requests a second, far past one endpoint
 
@@ -39,6 +55,7 @@ DEFAULTS: dict[str, Any] = {
     "models": 1,
     "engineer_cost": 180_000.0,
     "ops_fraction": 0.25,
+    "region": None,  # the provider's default region, named in the assumptions
 }
 
 
@@ -58,6 +75,10 @@ class CostRequest(BaseModel):
     avg_duration_ms: float | None = Field(None, gt=0, le=900_000)
     memory_gb: float | None = Field(None, ge=1, le=6)
     platforms: list[Platform] | None = None
+    region: str | None = Field(
+        DEFAULTS["region"], min_length=1, max_length=40,
+        description="the instance's region, e.g. eu-west-1 (default: us-east-1 or us-central1)",
+    )  # fmt: skip
     engineer_cost: float = Field(DEFAULTS["engineer_cost"], gt=0, le=MAX_USD)
     ops_fraction: float = Field(DEFAULTS["ops_fraction"], ge=0, le=10)
 
@@ -79,6 +100,9 @@ class PriceAssumption(BaseModel):
     unit: str
     source: str
     as_of: str
+    region: str = ""
+    estimate: bool = Field(False, description="derived by us, not a provider's list price")
+    formula: str = Field("", description="how an estimate was derived")
 
 
 class CostOption(BaseModel):
@@ -106,75 +130,41 @@ class CostEstimate(BaseModel):
     inputs: dict[str, Any]
 
 
-def _find(service: str, instance_type: str) -> dict[str, str] | None:
-    for row in prices():
-        if row.get("service") == service and row.get("instance_type") == instance_type:
-            return row
-    return None
-
-
-def _num(row: dict[str, str], key: str) -> float | None:
-    try:
-        value = row.get(key, "")
-        return float(value) if value not in ("", None) else None
-    except ValueError:
-        return None
-
-
-def _resolve(instance_type: str) -> tuple[str, dict[str, str]]:
-    """(provider, base row) for an AWS or GCP instance name, with or without `ml.`."""
+def _resolve(instance_type: str, region: str | None) -> tuple[str, dict[str, str], str]:
+    """(provider, the instance's price row, region) for an AWS or GCP instance name, with
+    or without `ml.`, in `region` or the provider's default one."""
     name = instance_type.strip()
-    base = name[3:] if name.startswith("ml.") else name
-    for service, provider in (("ec2", "aws"), ("compute_engine", "gcp")):
-        row = _find(service, base)
-        if row is not None:
-            return provider, row
-    known = sorted(
-        {
-            r["instance_type"]
-            for r in prices()
-            if r.get("service") in ("ec2", "compute_engine", "sagemaker")
-        }
-    )
-    close = difflib.get_close_matches(name, known, n=4, cutoff=0.5)
-    hint = f"; closest known: {', '.join(close)}" if close else ""
-    raise ValueError(f"instance_type: unknown {instance_type!r}{hint}")
+    base = name[3:] if name.lower().startswith("ml.") else name
+    provider = known_provider(base)
+    if provider is None:
+        elsewhere = [r for r in snapshot().find(base) if r.provider == "azure"]
+        if elsewhere:
+            raise ValueError(f"instance_type: {elsewhere[0].sku} is an Azure VM; "
+                             "estimate_cost prices AWS and Google Cloud (find_prices lists "
+                             "Azure prices)")  # fmt: skip
+        close = snapshot().closest(base) or difflib.get_close_matches(
+            name, sorted({r["instance_type"] for r in prices()}), n=4, cutoff=0.5)  # fmt: skip
+        hint = f"; closest known: {', '.join(close)}" if close else ""
+        raise ValueError(f"instance_type: unknown {instance_type!r}{hint}")
+    where = region.strip().lower() if region else DEFAULT_REGION[provider]
+    known = known_regions(provider)
+    if where not in known:
+        close = difflib.get_close_matches(where, known, n=4, cutoff=0.4)
+        raise ValueError(f"region: unknown {region!r} for {provider.upper()}"
+                         + (f"; closest known: {', '.join(close)}" if close else ""))  # fmt: skip
+    service = "ec2" if provider == "aws" else "compute_engine"
+    row = instance_row(service, base, where)
+    if row is None:
+        others = regions_with(service, base)[:6]
+        if not others:
+            raise ValueError(f"instance_type: no on-demand list price for {base} in any "
+                             "region of the price list")  # fmt: skip
+        raise ValueError(f"region: no price for {base} in {where}; regions that price it, "
+                         f"cheapest first: {', '.join(others)}")  # fmt: skip
+    return provider, row, where
 
 
-def _equivalent(row: dict[str, str], provider: str) -> dict[str, str] | None:
-    """The other cloud's instance with the same accelerator and count (CPU: nearest vCPUs)."""
-    target = "compute_engine" if provider == "aws" else "ec2"
-    acc = row.get("accelerator", "none") or "none"
-    count = _num(row, "accelerator_count") or 0
-    if acc != "none":
-        # The same accelerator first; else its documented equivalent (A10G <-> L4).
-        similar = {EQUIVALENT_ACCELERATOR.get(acc, acc)}
-        similar |= {k for k, v in EQUIVALENT_ACCELERATOR.items() if v == acc}
-        for wanted in ({acc}, similar):
-            for r in prices():
-                if (
-                    r.get("service") == target
-                    and r.get("accelerator") in wanted
-                    and (_num(r, "accelerator_count") or 0) == count
-                ):
-                    return r
-        return None
-    vcpus = _num(row, "vcpus") or 0
-    cpus = [
-        r
-        for r in prices()
-        if r.get("service") == target
-        and (r.get("accelerator") or "none") == "none"
-        and _num(r, "vcpus")
-    ]
-    if not cpus:
-        return None
-    return min(
-        cpus, key=lambda r: (abs((_num(r, "vcpus") or 0) - vcpus), _num(r, "usd_per_hour") or 0)
-    )
-
-
-def _price(row: dict[str, str], spot: bool) -> tuple[float, str, bool]:
+def _price(row: dict[str, Any], spot: bool) -> tuple[float, str, bool]:
     on_demand = _num(row, "usd_per_hour") or 0.0
     spot_price = _num(row, "spot_usd_per_hour")
     if spot and spot_price is not None and spot_price <= on_demand:
@@ -182,13 +172,19 @@ def _price(row: dict[str, str], spot: bool) -> tuple[float, str, bool]:
     return on_demand, "on-demand", False
 
 
-def _assumption(item: str, row: dict[str, str], price: float, unit: str) -> PriceAssumption:
+def _assumption(
+    item: str, row: dict[str, Any], price: float, unit: str, formula: str = ""
+) -> PriceAssumption:
+    formula = formula or str(row.get("formula", "") if row.get("estimate") else "")
     return PriceAssumption(
         item=item,
         unit_price=price,
         unit=unit,
-        source=row.get("source", ""),
-        as_of=row.get("as_of", ""),
+        source=str(row.get("source", "")),
+        as_of=str(row.get("as_of", "")),
+        region=str(row.get("region", "")),
+        estimate=bool(formula),
+        formula=formula,
     )
 
 
@@ -199,6 +195,10 @@ def _fee_row(service: str) -> dict[str, str] | None:
     return min(rows, key=lambda r: _num(r, "usd_per_hour") or 0.0) if rows else None
 
 
+def _region_note(row: dict[str, Any], provider: str) -> str:
+    return f"{row['instance_type']} in {row.get('region') or DEFAULT_REGION[provider]}"
+
+
 def estimate_cost(
     request: CostRequest | dict[str, Any] | None = None, **fields: Any
 ) -> CostEstimate:
@@ -207,11 +207,16 @@ def estimate_cost(
     time self-managed clusters need, and the break-even instance count."""
     req, assumptions = validated(CostRequest, request, fields, DEFAULTS)
     notes: list[str] = []
-    provider, base = _resolve(req.instance_type)
-    other = _equivalent(base, provider)
+    provider, base, region = _resolve(req.instance_type, req.region)
+    named = f"region = {region!r} (default for {provider.upper()}; pass region to change it)"
+    assumptions = [named if a.startswith("region = ") else a for a in assumptions]
+    other, moved = equivalent(base, provider, region, stated=req.region is not None)
     aws_row = base if provider == "aws" else other
     gcp_row = base if provider == "gcp" else other
     wanted: list[str] = list(req.platforms) if req.platforms else list(PLATFORMS)
+    other_platforms = {"vertex", "gke"} if provider == "aws" else {"sagemaker", "eks"}
+    if moved and other_platforms & set(wanted):
+        notes.append(moved)
     spot_allowed = req.spot and (req.workload == "training" or req.mode == "batch")
     if req.spot and not spot_allowed:
         notes.append(
@@ -227,13 +232,14 @@ def estimate_cost(
     options: list[CostOption] = []
 
     def compute_line(
-        row: dict[str, str], label: str, spot_ok: bool, opt: list[PriceAssumption]
+        row: dict[str, Any], label: str, spot_ok: bool, opt: list[PriceAssumption]
     ) -> tuple[Line, float]:
         price, kind, used_spot = _price(row, spot_ok)
         if spot_ok and not used_spot:
             notes.append(f"no sourced spot price for {row['instance_type']}: on-demand used.")
         usd = price * instances * req.hours_per_month
-        opt.append(_assumption(f"{row['instance_type']} {kind}", row, price, "USD/hour"))
+        how = str(row.get("spot_formula", "")) if used_spot else ""
+        opt.append(_assumption(f"{row['instance_type']} {kind}", row, price, "USD/hour", how))
         return Line(
             item=f"{label} ({kind})",
             usd=round(usd, 2),
@@ -278,7 +284,7 @@ def estimate_cost(
             )
         )
 
-    def managed(platform: str, row: dict[str, str]) -> None:
+    def managed(platform: str, row: dict[str, Any]) -> None:
         opt: list[PriceAssumption] = []
         line, _ = compute_line(
             row, f"{row['instance_type']} compute", spot_allowed and req.workload == "training", opt
@@ -298,24 +304,34 @@ def estimate_cost(
         _serverless(req, wanted, options, notes)
     else:
         if aws_row is not None and "sagemaker" in wanted:
-            sm = _find("sagemaker", f"ml.{aws_row['instance_type']}")
-            if sm is not None:
-                managed("sagemaker", sm)
-            else:
+            sm = sagemaker_row(aws_row)
+            if sm is None:
                 notes.append(
                     f"no sourced SageMaker price for ml.{aws_row['instance_type']} "
                     "(EC2 prices are not SageMaker prices): sagemaker left out."
                 )
+            else:
+                if sm.get("estimate"):
+                    notes.append(f"the SageMaker price is an estimate, not a list price: "
+                                 f"{sm['formula']}.")  # fmt: skip
+                factor = spot_factor(aws_row)
+                if spot_allowed and req.workload == "training" and factor is not None:
+                    spot_usd = round(float(str(sm["usd_per_hour"])) * factor, 4)
+                    how = (f"SageMaker on-demand ${float(str(sm['usd_per_hour'])):g}/h x "
+                           f"{factor:.3f}, EC2's spot discount for "
+                           f"{_region_note(aws_row, 'aws')} = ${spot_usd:g}/h")  # fmt: skip
+                    sm = dict(sm, spot_usd_per_hour=spot_usd, spot_formula=how)
+                    notes.append(f"SageMaker managed spot training is an estimate: {how}.")
+                managed("sagemaker", sm)
         if aws_row is not None and "eks" in wanted:
             self_managed("eks", aws_row, "eks")
         if gcp_row is not None and "vertex" in wanted:
-            vx = _find("vertex_ai", gcp_row["instance_type"])
+            vx = table_row("vertex_ai", gcp_row["instance_type"], gcp_row.get("region"))
             if vx is not None:
                 managed("vertex", vx)
             else:
-                notes.append(
-                    f"no sourced Vertex AI price for {gcp_row['instance_type']}: vertex left out."
-                )
+                notes.append(f"no sourced Vertex AI price for {_region_note(gcp_row, 'gcp')}: "
+                             "vertex left out.")  # fmt: skip
         if gcp_row is not None and "gke" in wanted:
             self_managed("gke", gcp_row, "gke")
         if other is None:
@@ -327,6 +343,10 @@ def estimate_cost(
             "serverless endpoints have cold starts and no GPUs; async endpoints "
             "queue requests and can scale to zero."
         )
+    stale = staleness([a.as_of for o in options for a in o.assumptions
+                       if a.source.startswith(SNAPSHOT_SOURCES)])  # fmt: skip
+    if stale:
+        notes.append(stale)
     cheapest = min(options, key=lambda o: o.monthly_usd).platform if options else None
     return CostEstimate(
         options=options,

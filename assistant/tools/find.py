@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from assistant.tools.inputs import validated
-from assistant.tools.prices import catalog
+from assistant.tools.prices import catalog, staleness
 from assistant.tools.prices.row import PriceRow
 
 DEFAULTS: dict[str, Any] = {"purchase": None, "limit": 10}
@@ -110,6 +110,9 @@ def find_prices(request: PriceQuery | dict[str, Any] | None = None, **fields: An
     if any(r.purchase == "spot" for r in rows):
         notes.append("spot prices are one day's figures (they move hourly) and capacity can "
                      "be reclaimed at short notice")  # fmt: skip
+    stale = staleness([r.source_version for r in rows[: query.limit]])
+    if stale:
+        notes.append(stale)
     return PriceList(
         offers=[_offer(r) for r in rows[: query.limit]],
         matches=len(rows),

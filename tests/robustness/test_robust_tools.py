@@ -88,6 +88,16 @@ def _instance_names() -> list[str]:
 KNOWN_STRINGS: dict[str, list[str]] = {
     "instance_type": _instance_names(),
     "compliance": ["none", "HIPAA", "hipaa", "pci-dss", "SOC 2", "GDPR", "FedRAMP", "", " "],
+    "region": [
+        "us-east-1",
+        "eu-west-1",
+        "EU-WEST-1",
+        "ap-northeast-1",
+        "us-central1",
+        "europe-west4",
+        "westeurope",
+        "mars-north-1",
+    ],  # fmt: skip
 }
 ODD_STRINGS = ["", " ", "\x00", "\x1b[31mred", "\u202e", "\ud800", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "x" * 10_000]
 ODD_STRINGS += ["nan", "inf", "-0", "1e309", "730", "true", "None", "[]", " g5.xlarge "]

@@ -10,13 +10,18 @@ name, accelerator and region.
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 
 from assistant.config import DEFAULT_KNOWLEDGE_DIR
 from assistant.tools.prices.row import PURCHASES, SERVICES, PriceRow
 from assistant.tools.prices.snapshot import Catalog
 
-__all__ = ["PURCHASES", "SERVICES", "Catalog", "PriceRow", "catalog", "snapshot_path"]
+__all__ = [
+    "PURCHASES", "SERVICES", "Catalog", "PriceRow", "catalog", "snapshot_path", "staleness",
+]  # fmt: skip
+
+STALE_DAYS = 90
 
 SNAPSHOT = "prices.csv.gz"
 
@@ -34,3 +39,22 @@ def snapshot_path(knowledge_dir: Path | None = None) -> Path:
 def catalog(knowledge_dir: Path | None = None) -> Catalog:
     """The catalog of the snapshot in use, loaded on first use and again when it changes."""
     return Catalog.open(snapshot_path(knowledge_dir))
+
+
+def staleness(dates: list[str], today: date | None = None) -> str | None:
+    """A notice when the oldest of the price dates used (`YYYY-MM-DD`, maybe followed by
+    words) is more than `STALE_DAYS` old."""
+    parsed = []
+    for text in dates:
+        try:
+            parsed.append(date.fromisoformat(str(text)[:10]))
+        except ValueError:
+            continue
+    if not parsed:
+        return None
+    oldest, now = min(parsed), today or date.today()
+    age = (now - oldest).days
+    if age <= STALE_DAYS:
+        return None
+    return (f"prices as of {oldest.isoformat()}, {age} days ago: list prices change, so check "
+            "the provider's page, or refresh the snapshot")  # fmt: skip

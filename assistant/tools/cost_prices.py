@@ -1,0 +1,249 @@
+"""Where `estimate_cost` takes its unit prices from.
+
+- EC2 and Compute Engine instances: the price snapshot (`assistant.tools.prices`, every
+  region, on-demand and spot, from the providers' price lists);
+- SageMaker, Vertex AI, the cluster fees and SageMaker Serverless: the sourced table
+  `knowledge/data/prices.csv` (us-east-1 and us-central1). A SageMaker instance in another
+  region, or one the table lacks, is an estimate: the EC2 price of the same instance in
+  that region times the SageMaker-to-EC2 ratio measured in us-east-1 (the instance's own,
+  else its family's), flagged, with its formula;
+- rows of the user's own `MLINFRA_PRICES` file come first, wherever they apply.
+
+A price row here is a plain dict in the table's columns (`instance_type`, `usd_per_hour`,
+`spot_usd_per_hour`, `accelerator`, `accelerator_count`, `vcpus`, `source`, `as_of`), plus
+`region`, and `estimate` and `formula` for an estimate.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import statistics
+from pathlib import Path
+
+from assistant.tools.catalog import _read_prices, prices
+from assistant.tools.prices import catalog as snapshot
+from assistant.tools.prices.row import PriceRow
+
+DEFAULT_REGION = {"aws": "us-east-1", "gcp": "us-central1"}
+SNAPSHOT_SERVICE = {"ec2": "ec2", "compute_engine": "compute-engine"}
+TABLE_REGION = DEFAULT_REGION  # the regions the sourced table's managed rows are for
+EQUIVALENT_ACCELERATOR = {"a10g": "l4"}  # no A10G on Google Cloud; L4 is the same class
+# The nearest region of the other cloud, for a cross-cloud comparison (same metro or
+# country where both have one; https://aws.amazon.com/about-aws/global-infrastructure/
+# regions_az/ and https://cloud.google.com/about/locations).
+NEAREST = {
+    "us-east-1": "us-east4", "us-east-2": "us-east5", "us-west-1": "us-west2",
+    "us-west-2": "us-west1", "ca-central-1": "northamerica-northeast1",
+    "sa-east-1": "southamerica-east1", "eu-west-1": "europe-west1", "eu-west-2": "europe-west2",
+    "eu-west-3": "europe-west9", "eu-central-1": "europe-west3", "eu-central-2": "europe-west6",
+    "eu-north-1": "europe-north1", "eu-south-1": "europe-west8", "eu-south-2": "europe-southwest1",
+    "ap-northeast-1": "asia-northeast1", "ap-northeast-2": "asia-northeast3",
+    "ap-northeast-3": "asia-northeast2", "ap-southeast-1": "asia-southeast1",
+    "ap-southeast-2": "australia-southeast1", "ap-southeast-3": "asia-southeast2",
+    "ap-south-1": "asia-south1", "ap-south-2": "asia-south2", "ap-east-1": "asia-east2",
+    "me-central-1": "me-central1", "il-central-1": "me-west1", "af-south-1": "africa-south1",
+}  # fmt: skip
+NEAREST |= {gcp: aws for aws, gcp in list(NEAREST.items())}
+ARM = re.compile(r"[a-z]+\d+g[a-z]*\.|t2a-")  # Graviton (c7g, m7g, g5g) and Tau T2A: not x86
+
+
+def _num(row: dict[str, str] | dict[str, object], key: str) -> float | None:
+    try:
+        value = row.get(key, "")
+        return float(value) if value not in ("", None) else None  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def _override_rows() -> tuple[dict[str, str], ...]:
+    named = os.environ.get("MLINFRA_PRICES")
+    return _read_prices(Path(named), required=True) if named else ()
+
+
+def table_row(service: str, instance_type: str, region: str | None = None) -> dict[str, str] | None:
+    """A row of the sourced table (the user's file first), in `region` if given."""
+    for row in prices():
+        if (
+            row.get("service") == service
+            and row.get("instance_type") == instance_type
+            and (region is None or row.get("region") == region)
+        ):
+            return row
+    return None
+
+
+def _as_table_row(on_demand: PriceRow, spot: PriceRow | None) -> dict[str, str]:
+    return {
+        "provider": on_demand.provider,
+        "service": "ec2" if on_demand.service == "ec2" else "compute_engine",
+        "instance_type": on_demand.sku,
+        "region": on_demand.region,
+        "usd_per_hour": repr(on_demand.usd),
+        "spot_usd_per_hour": repr(spot.usd) if spot is not None else "",
+        "accelerator": on_demand.accelerator or "none",
+        "accelerator_count": repr(on_demand.accelerator_count),
+        "vcpus": repr(on_demand.vcpus) if on_demand.vcpus is not None else "",
+        "memory_gb": repr(on_demand.memory_gb) if on_demand.memory_gb is not None else "",
+        "source": on_demand.source,
+        "as_of": on_demand.source_version,
+        "spot_source": spot.source if spot is not None else "",
+    }
+
+
+def instance_row(service: str, name: str, region: str) -> dict[str, str] | None:
+    """An EC2 or Compute Engine instance in `region`: the user's file, else the snapshot,
+    else the sourced table."""
+    for row in _override_rows():
+        if (row.get("service"), row.get("instance_type"), row.get("region")) == (
+            service, name, region):  # fmt: skip
+            return row
+    rows = snapshot().find(name, region, service=SNAPSHOT_SERVICE[service])
+    on_demand = next((r for r in rows if r.purchase == "on-demand"), None)
+    if on_demand is not None:
+        spot = next((r for r in rows if r.purchase == "spot"), None)
+        return _as_table_row(on_demand, spot)
+    return table_row(service, name, region)
+
+
+def known_provider(name: str) -> str | None:
+    """'aws' or 'gcp' for an instance type either source knows (without `ml.`)."""
+    for user in _override_rows():
+        if user.get("instance_type") == name and user.get("service") in SNAPSHOT_SERVICE:
+            return str(user["provider"])
+    for priced in snapshot().find(name):
+        if priced.service in ("ec2", "compute-engine"):
+            return priced.provider
+    listed = table_row("ec2", name) or table_row("compute_engine", name)
+    return str(listed["provider"]) if listed else None
+
+
+def regions_with(service: str, name: str) -> list[str]:
+    """Regions that price `name`, cheapest on-demand first."""
+    rows = snapshot().find(name, purchase="on-demand", service=SNAPSHOT_SERVICE[service])
+    found = list(dict.fromkeys(r.region for r in rows))
+    extra = [r["region"] for r in (*_override_rows(), *prices())
+             if r.get("service") == service and r.get("instance_type") == name]  # fmt: skip
+    return list(dict.fromkeys(found + extra))
+
+
+def known_regions(provider: str) -> list[str]:
+    regions = set(snapshot().regions(provider))
+    regions |= {
+        r["region"] for r in (*_override_rows(), *prices()) if r.get("provider") == provider
+    }
+    return sorted(regions)
+
+
+def equivalent(
+    row: dict[str, str], provider: str, region: str, stated: bool = True
+) -> tuple[dict[str, str] | None, str]:
+    """The other cloud's instance with the same accelerator and count (CPU: the nearest
+    vCPU count and memory, same architecture), in the nearest region to a `stated` one
+    (else the other cloud's default region), else the cheapest region that has one; and a
+    note when it is not in that region."""
+    target = "compute_engine" if provider == "aws" else "ec2"
+    other = "gcp" if provider == "aws" else "aws"
+    near = NEAREST.get(region, DEFAULT_REGION[other]) if stated else DEFAULT_REGION[other]
+    acc = row.get("accelerator", "none") or "none"
+    count = _num(row, "accelerator_count") or 0
+    user = [r for r in _override_rows()
+            if r.get("service") == target and r.get("region") in (near, "", None)]  # fmt: skip
+    if acc != "none":
+        similar = {EQUIVALENT_ACCELERATOR.get(acc, acc)}
+        similar |= {k for k, v in EQUIVALENT_ACCELERATOR.items() if v == acc}
+        for wanted in ({acc}, similar):
+            for r in user:
+                if r.get("accelerator") in wanted and (_num(r, "accelerator_count") or 0) == count:
+                    return r, ""
+            for where in (near, None):
+                rows = [r for r in snapshot().rows
+                        if r.service == SNAPSHOT_SERVICE[target] and r.unit == "hour"
+                        and r.purchase == "on-demand" and r.accelerator in wanted
+                        and r.accelerator_count == count
+                        and (where is None or r.region == where)]  # fmt: skip
+                if rows:
+                    best = min(rows, key=lambda r: (r.usd, r.region))
+                    note = (
+                        ""
+                        if where
+                        else (
+                            f"no {int(count)} x {acc} instance on {other.upper()} in {near}: "
+                            f"compared with {best.sku} in {best.region}, its cheapest region"
+                        )
+                    )
+                    return instance_row(target, best.sku, best.region), note  # fmt: skip
+        return None, ""
+    vcpus = _num(row, "vcpus") or 0
+    cpus = [r for r in user if (r.get("accelerator") or "none") == "none" and _num(r, "vcpus")]
+    if cpus:
+        best_user = min(cpus, key=lambda r: (abs((_num(r, "vcpus") or 0) - vcpus),
+                                             _num(r, "usd_per_hour") or 0))  # fmt: skip
+        return best_user, ""
+    memory = _num(row, "memory_gb") or 0
+    rows = [r for r in snapshot().rows
+            if r.service == SNAPSHOT_SERVICE[target] and r.unit == "hour" and not r.accelerator
+            and r.purchase == "on-demand" and r.region == near and r.vcpus
+            and not ARM.match(r.sku)]  # fmt: skip
+    if not rows:
+        return None, ""
+    best = min(rows, key=lambda r: (abs((r.vcpus or 0) - vcpus),
+                                    abs((r.memory_gb or 0) - memory), r.usd, r.sku))  # fmt: skip
+    return instance_row(target, best.sku, best.region), ""
+
+
+def sagemaker_row(ec2: dict[str, str]) -> dict[str, object] | None:
+    """SageMaker's price for the `ml.` twin of an EC2 row: the sourced table's where it
+    has one for that region; else an estimate from the EC2 price there."""
+    name, region = f"ml.{ec2['instance_type']}", ec2.get("region", DEFAULT_REGION["aws"])
+    listed = table_row("sagemaker", name, region)
+    if listed is not None:
+        return dict(listed)
+    ec2_price = _num(ec2, "usd_per_hour")
+    ratio, basis = _sagemaker_ratio(ec2["instance_type"])
+    if ec2_price is None or ratio is None:
+        return None
+    usd = round(ec2_price * ratio, 4)
+    return {
+        "instance_type": name,
+        "region": region,
+        "usd_per_hour": usd,
+        "spot_usd_per_hour": "",
+        "source": ec2["source"],
+        "as_of": ec2["as_of"],
+        "estimate": True,
+        "formula": f"EC2 {ec2['instance_type']} in {region} ${ec2_price:g}/h x {ratio:.3f} "
+                   f"({basis}) = ${usd:g}/h",
+    }  # fmt: skip
+
+
+def _sagemaker_ratio(name: str) -> tuple[float | None, str]:
+    """SageMaker's price over EC2's in us-east-1, for this instance, else its family."""
+    region = TABLE_REGION["aws"]
+
+    def ratio(instance: str) -> float | None:
+        sm = table_row("sagemaker", f"ml.{instance}", region)
+        ec2 = instance_row("ec2", instance, region) if known_provider(instance) else None
+        a, b = (
+            (_num(sm, "usd_per_hour") if sm else None),
+            (_num(ec2, "usd_per_hour") if ec2 else None),
+        )
+        return a / b if a and b else None
+
+    own = ratio(name)
+    if own is not None:
+        return own, f"ml.{name} over {name} in {region}"
+    family = name.split(".")[0]
+    twins = sorted({r["instance_type"][3:] for r in prices()
+                    if r.get("service") == "sagemaker"
+                    and r["instance_type"].startswith(f"ml.{family}.")})  # fmt: skip
+    ratios = [x for x in (ratio(t) for t in twins) if x is not None]
+    if not ratios:
+        return None, ""
+    return statistics.median(ratios), f"the {family} family's SageMaker/EC2 ratio in {region}"
+
+
+def spot_factor(ec2: dict[str, str]) -> float | None:
+    """EC2's spot price over its on-demand price for this instance and region."""
+    on_demand, spot = _num(ec2, "usd_per_hour"), _num(ec2, "spot_usd_per_hour")
+    return spot / on_demand if on_demand and spot is not None and spot <= on_demand else None
