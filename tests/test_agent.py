@@ -90,6 +90,9 @@ def test_question_routes_to_the_right_tool_arguments_and_decision(case: dict) ->
         ("on preemptible VMs", "spot", True),
         ("ml.g5.2xlarge", "instance_type", "ml.g5.2xlarge"),
         ("a3-highgpu-8g", "instance_type", "a3-highgpu-8g"),
+        ("a g5.2xlarge in ap-southeast-2", "region", "ap-southeast-2"),
+        ("a v5e slice in europe-west4", "region", "europe-west4"),
+        ("deployed to us-east-1.", "region", "us-east-1"),
     ],
 )
 def test_facts_are_read_from_common_phrasings(text: str, field: str, value: Any) -> None:
@@ -196,3 +199,13 @@ def test_decision_record_has_the_sections_a_design_doc_needs(real_bot: Assistant
     assert "as of 2025-10-01" in record  # the SageMaker unit price's date
     for c in answer.citations:
         assert f"[{c.n}] `knowledge/{c.source}`" in record
+
+
+def test_a_region_code_reaches_estimate_cost_and_carries_into_a_follow_up() -> None:
+    first = plan("What would a g5.2xlarge cost in ap-southeast-2 running around the clock?")
+    assert first.calls[0].args["region"] == "ap-southeast-2"
+    history = [{"role": "user", "content": "What would a g5.2xlarge cost in ap-southeast-2?"},
+               {"role": "assistant", "content": ""}]  # fmt: skip
+    second = plan("and in eu-west-1?", history)
+    assert second.calls[0].args["region"] == "eu-west-1"
+    assert second.calls[0].args["instance_type"] == "g5.2xlarge"

@@ -331,6 +331,20 @@ def instance_type(text: str) -> Fact | None:
     return None
 
 
+# Region codes as the providers write them: AWS "eu-central-1", Google "europe-west4".
+# (Cities and countries, "Frankfurt" or "in Ireland", are not read yet.)
+REGION = re.compile(
+    r"\b((?:us|eu|ap|sa|ca|me|af|il|mx)-(?:north|south|east|west|central|northeast|southeast|"
+    r"northwest|southwest)-\d|(?:us|europe|asia|australia|northamerica|southamerica|me|africa)-"
+    r"(?:north|south|east|west|central|northeast|southeast|northwest|southwest)\d{1,2})\b"
+)
+
+
+def region(text: str) -> Fact | None:
+    m = REGION.search(text)
+    return Fact("region", m.group(1), m.group(1)) if m else None
+
+
 def accelerator_word(text: str) -> Fact | None:
     """A GPU model named without an instance type ("an A10G", "8 H100s")."""
     m = re.search(r"\b(" + "|".join(ACCELERATOR_WORDS) + r")s?\b", text)
