@@ -62,4 +62,5 @@ bench: install  ## timings vs the textbook RAG, UI latency, 10k/100k-chunk scale
 	$(PY) evals/bench_foundation.py
 	$(PY) evals/bench_ui.py
 	$(PY) evals/bench_load.py
+	$(PY) evals/bench_prices.py
 	$(PY) evals/bench_scale.py --sizes $(SCALE_SIZES)

@@ -2,16 +2,19 @@
 
 mlinfra prices find h100 --count 8                 # every cloud and region, cheapest first
 mlinfra prices find --instance-type ml.g5.2xlarge --region eu-west-1
+mlinfra prices refresh --provider azure --region westeurope   # from the provider's price API
+mlinfra prices import aws_ec2_ml_by_region.csv                 # a file you downloaded
 """
 
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
-from assistant.cli_console import _fail, out
+from assistant.cli_console import _fail, err, out
 
 prices_app = typer.Typer(help="Look prices up in the snapshot.", no_args_is_help=True)
 
@@ -66,3 +69,63 @@ def find(
         out.print(f"note: {note}", highlight=False)
     for source, as_of in sorted({(o.source, o.as_of) for o in result.offers}):
         out.print(f"source: {source} (as of {as_of})", highlight=False, soft_wrap=True)
+
+
+@prices_app.command("refresh")
+def refresh(
+    provider: Annotated[str | None, typer.Option(help="aws, gcp or azure (default all).")] = None,
+    region: Annotated[
+        list[str] | None, typer.Option(help="A region of that provider (repeatable).")
+    ] = None,
+    sagemaker: Annotated[bool, typer.Option(help="AWS: SageMaker's prices too.")] = False,
+) -> None:
+    """Download prices from the providers' public price APIs into a new dated snapshot
+    (in the data dir's prices/), used from then on; print what changed."""
+    from rich.status import Status
+
+    from assistant.tools.prices import refreshed_dir
+    from assistant.tools.prices.refresh import refresh as run
+
+    with Status("refreshing prices", console=err) as status:
+        try:
+            result = run(provider, region, refreshed_dir(), progress=status.update,
+                         sagemaker=sagemaker)  # fmt: skip
+        except ValueError as exc:
+            raise _fail(f"{exc}; the previous snapshot stays in use") from None
+    fetched = ", ".join(f"{p} {n:,}" for p, n in result.rows.items())
+    out.print(f"{result.path}: {result.total:,} rows ({fetched} fetched)", highlight=False)
+    _print_diff(result.diff)
+
+
+@prices_app.command("import")
+def import_(
+    path: Annotated[Path, typer.Argument(help="Our snapshot format, or a SkyPilot catalog.")],
+    version: Annotated[
+        str | None, typer.Option(help="The file's date, YYYY-MM-DD (default: its mtime).")
+    ] = None,
+) -> None:
+    """Merge a price file you downloaded into a new dated snapshot, used from then on."""
+    import time
+
+    from assistant.tools.prices import catalog, refreshed_dir, snapshot
+    from assistant.tools.prices.refresh import diff, import_file
+
+    previous = catalog().rows
+    try:
+        rows = import_file(path, previous, version=version)
+    except ValueError as exc:
+        raise _fail(f"{exc}; the previous snapshot stays in use") from None
+    target = refreshed_dir() / f"prices-{time.strftime('%Y-%m-%d')}.csv.gz"
+    snapshot.write(rows, target)
+    out.print(f"{target}: {len(rows):,} rows", highlight=False)
+    _print_diff(diff(previous, rows))
+
+
+def _print_diff(change: dict[str, Any]) -> None:
+    out.print(f"added {len(change['added']):,} rows, removed {len(change['removed']):,}, "
+              f"{change['changed']:,} prices changed", highlight=False)  # fmt: skip
+    for move in change["moved"]:
+        row = move["row"]
+        out.print(f"  {row.provider} {row.sku} {row.region} {row.purchase}: "
+                  f"${move['old']:g} -> ${move['new']:g} ({move['change']:+.0%})",
+                  highlight=False)  # fmt: skip

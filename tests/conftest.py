@@ -38,7 +38,13 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     monkeypatch.setenv("MLINFRA_DATA_DIR", str(data))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
-    for var in ("MLINFRA_CHROMA_URL", "MLINFRA_KNOWLEDGE_DIR", "MLINFRA_MODEL_DIR", "MLINFRA_K"):
+    for var in (
+        "MLINFRA_CHROMA_URL",
+        "MLINFRA_KNOWLEDGE_DIR",
+        "MLINFRA_MODEL_DIR",
+        "MLINFRA_K",
+        "MLINFRA_PRICE_SNAPSHOT",
+    ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.chdir(tmp_path)  # a developer's .env must not leak into tests
     yield data

@@ -230,3 +230,36 @@ def test_answers_from_an_old_snapshot_carry_its_date() -> None:
     if (date.today() - date(2026, 5, 20)).days > 90:
         assert any("days ago" in n for n in estimate_cost(instance_type="g5.xlarge").notes)
         assert any("days ago" in n for n in find_prices(instance_type="g5.xlarge").notes)
+
+
+def test_an_imported_file_becomes_the_snapshot_in_use(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from assistant.cli import app
+
+    monkeypatch.setenv("MLINFRA_DATA_DIR", str(tmp_path / "data"))
+    before = find_prices(instance_type="g5.xlarge", region="us-east-1", purchase="on-demand")
+    mine = tmp_path / "mine.csv"
+    with mine.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(COLUMNS)
+        writer.writerow(["aws", "ec2", "g5.xlarge", "us-east-1", "on-demand", "hour", "0.9",
+                         "", "4", "16", "a10g", "1", "24",
+                         "https://aws.amazon.com/ec2/pricing/on-demand/", "2026-11-30",
+                         "2026-12-01", "0", ""])  # fmt: skip
+    runner = CliRunner()
+    done = runner.invoke(app, ["prices", "import", str(mine)])
+    assert done.exit_code == 0, done.output
+    assert "1 prices changed" in done.stdout and "$1.006 -> $0.9" in done.stdout
+    assert snapshot_path().parent == tmp_path / "data" / "prices"
+    after = find_prices(instance_type="g5.xlarge", region="us-east-1", purchase="on-demand")
+    assert before.offers[0].usd_per_hour == 1.006 and after.offers[0].usd_per_hour == 0.9
+    assert len(catalog().rows) == len(Catalog.open(SHIPPED).rows)  # the rest carried over
+    bad = tmp_path / "bad.csv"
+    bad.write_text("provider,usd\naws,1\n")
+    refused = runner.invoke(app, ["prices", "import", str(bad)])
+    assert refused.exit_code == 1 and "previous snapshot stays in use" in refused.output
+    wrong = runner.invoke(app, ["prices", "refresh", "--provider", "oracle"])
+    assert wrong.exit_code == 1 and "aws, gcp, azure" in wrong.output

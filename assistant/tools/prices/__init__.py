@@ -18,7 +18,8 @@ from assistant.tools.prices.row import PURCHASES, SERVICES, PriceRow
 from assistant.tools.prices.snapshot import Catalog
 
 __all__ = [
-    "PURCHASES", "SERVICES", "Catalog", "PriceRow", "catalog", "snapshot_path", "staleness",
+    "PURCHASES", "SERVICES", "Catalog", "PriceRow", "catalog", "refreshed_dir", "snapshot_path",
+    "staleness",
 ]  # fmt: skip
 
 STALE_DAYS = 90
@@ -26,12 +27,22 @@ STALE_DAYS = 90
 SNAPSHOT = "prices.csv.gz"
 
 
+def refreshed_dir() -> Path:
+    """Where `mlinfra prices refresh` and `import` write dated snapshots: `prices/` in the
+    data dir (`MLINFRA_DATA_DIR`, default `.mlinfra`)."""
+    return Path(os.environ.get("MLINFRA_DATA_DIR") or ".mlinfra") / "prices"
+
+
 def snapshot_path(knowledge_dir: Path | None = None) -> Path:
-    """The snapshot in use: `MLINFRA_PRICE_SNAPSHOT` if set, else the one in the knowledge
+    """The snapshot in use: `MLINFRA_PRICE_SNAPSHOT` if set; else the newest snapshot a
+    refresh or import wrote (`refreshed_dir()`); else the shipped one in the knowledge
     folder's `data/` (`MLINFRA_KNOWLEDGE_DIR`, or the repository's)."""
     named = os.environ.get("MLINFRA_PRICE_SNAPSHOT")
     if named:
         return Path(named)
+    dated = sorted(refreshed_dir().glob("prices-[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9].csv.gz"))
+    if dated:
+        return dated[-1]
     folder = knowledge_dir or Path(os.environ.get("MLINFRA_KNOWLEDGE_DIR") or DEFAULT_KNOWLEDGE_DIR)
     return Path(folder) / "data" / SNAPSHOT
 

@@ -293,8 +293,9 @@ def import_file(
     path: Path, previous_rows: Iterable[PriceRow], *, version: str | None = None,
     today: date | None = None,
 ) -> list[PriceRow]:  # fmt: skip
-    """The rows of a downloaded file merged into `previous_rows` (as a refresh merges):
-    our snapshot format (gzip or plain CSV with `COLUMNS`) or a SkyPilot-format catalog
+    """The rows of a downloaded file merged into `previous_rows`: a file in our snapshot
+    format (gzip or plain CSV with `COLUMNS`) replaces the rows it names, one by one; a
+    SkyPilot-format catalog, a provider's whole list, replaces as a refresh does
     (`aws_ec2_ml_by_region.csv`, GCP or Azure `vms.csv`), told apart by the header; a bad
     file is a `ValueError` naming the file and line. `version` dates a SkyPilot file
     (default: its modification date)."""
@@ -306,7 +307,8 @@ def import_file(
     except (OSError, EOFError, UnicodeDecodeError, csv.Error) as exc:
         raise ValueError(f"{path}: not a readable CSV file ({exc})") from None
     header = lines[0] if lines else []
-    if {"provider", "usd"} <= set(header):  # ours; a missing column is named by `read`
+    ours = {"provider", "usd"} <= set(header)  # a missing column is named by `read`
+    if ours:
         if (raw[:2] == b"\x1f\x8b") != (path.suffix == ".gz"):
             raise ValueError(f"{path}: a gzip-compressed snapshot is named .gz, a plain one not")
         rows = list(snapshot.read(path))
@@ -314,6 +316,9 @@ def import_file(
         rows = _skypilot_file(path, header, lines, text, version, today)
     if not rows:
         raise ValueError(f"{path}: no price rows")
+    if ours:  # the user's own rows (a negotiated rate, say): each replaces its own key only
+        kept = {r.key: r for r in previous_rows} | {r.key: r for r in rows}
+        return sorted(merge([], kept.values()), key=lambda r: r.key)
     return sorted(merge(previous_rows, rows), key=lambda r: r.key)
 
 
