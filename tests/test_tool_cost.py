@@ -185,8 +185,14 @@ def test_sagemaker_vs_eks_for_one_g5_all_month_on_the_shipped_catalog(
     from assistant.tools.catalog import prices
 
     monkeypatch.delenv("MLINFRA_PRICES")
+    from assistant.tools.prices import catalog
+
     table = {(r["service"], r["instance_type"]): float(r["usd_per_hour"]) for r in prices()}
-    sm, ec2 = table[("sagemaker", "ml.g5.xlarge")], table[("ec2", "g5.xlarge")]
+    ec2 = table[("ec2", "g5.xlarge")]
+    # AWS's own figure for real-time hosting, from the snapshot (not a blog's)
+    (sm,) = [r.usd for r in catalog().find("ml.g5.xlarge", "us-east-1", "on-demand", "sagemaker")
+             if r.component == "hosting"]  # fmt: skip
+    assert sm == 1.4084
     fee = table[("eks", "cluster-standard-support")]
     r = estimate_cost(instance_type="ml.g5.xlarge", hours_per_month=730)
     opts = _by(r)
@@ -202,9 +208,9 @@ def test_a_region_prices_the_instance_there_and_sagemaker_as_a_flagged_estimate(
     eks = opts["eks"].assumptions[0]
     assert (eks.region, eks.unit_price, eks.estimate) == ("eu-west-1", 1.35296, False)
     sm = opts["sagemaker"].assumptions[0]
-    # EC2 g5.2xlarge in eu-west-1 x the g5 family's SageMaker/EC2 ratio in us-east-1
-    # (ml.g5.xlarge 1.408 / g5.xlarge 1.006 in this file) = 1.35296 x 1.39960
-    assert sm.estimate and sm.unit_price == pytest.approx(1.35296 * 1.408 / 1.006, abs=1e-4)
+    # EC2 g5.2xlarge in eu-west-1 x ml.g5.2xlarge's SageMaker/EC2 ratio in us-east-1, where
+    # AWS lists both (hosting 1.515 / EC2 1.212 = 1.25): 1.35296 x 1.25 = 1.6912
+    assert sm.estimate and sm.unit_price == pytest.approx(1.35296 * 1.515 / 1.212, abs=1e-4)
     assert "eu-west-1" in sm.formula and "1.35296" in sm.formula
     assert any("estimate, not a list price" in n for n in r.notes)
     assert opts["gke"].assumptions[0].region == "europe-west1"  # the nearest Google region

@@ -304,7 +304,9 @@ def estimate_cost(
         _serverless(req, wanted, options, notes)
     else:
         if aws_row is not None and "sagemaker" in wanted:
-            sm = sagemaker_row(aws_row)
+            component = ("training" if req.workload == "training"
+                         else "batch-transform" if req.mode == "batch" else "hosting")  # fmt: skip
+            sm = sagemaker_row(aws_row, component)
             if sm is None:
                 notes.append(
                     f"no sourced SageMaker price for ml.{aws_row['instance_type']} "

@@ -192,15 +192,23 @@ def equivalent(
     return instance_row(target, best.sku, best.region), ""
 
 
-def sagemaker_row(ec2: dict[str, str]) -> dict[str, object] | None:
-    """SageMaker's price for the `ml.` twin of an EC2 row: the sourced table's where it
-    has one for that region; else an estimate from the EC2 price there."""
+def sagemaker_row(ec2: dict[str, str], component: str = "hosting") -> dict[str, object] | None:
+    """SageMaker's price for the `ml.` twin of an EC2 row and the `component` (hosting,
+    training, batch-transform): the user's file, else AWS's own figure in the snapshot,
+    else the sourced table, for that region; else an estimate from the EC2 price there."""
     name, region = f"ml.{ec2['instance_type']}", ec2.get("region", DEFAULT_REGION["aws"])
+    for row in _override_rows():
+        if (row.get("service"), row.get("instance_type"), row.get("region")) == (
+            "sagemaker", name, region):  # fmt: skip
+            return dict(row)
+    own = _sagemaker_listed(name, region, component)
+    if own is not None:
+        return own
     listed = table_row("sagemaker", name, region)
     if listed is not None:
         return dict(listed)
     ec2_price = _num(ec2, "usd_per_hour")
-    ratio, basis = _sagemaker_ratio(ec2["instance_type"])
+    ratio, basis = _sagemaker_ratio(ec2["instance_type"], component)
     if ec2_price is None or ratio is None:
         return None
     usd = round(ec2_price * ratio, 4)
@@ -217,30 +225,53 @@ def sagemaker_row(ec2: dict[str, str]) -> dict[str, object] | None:
     }  # fmt: skip
 
 
-def _sagemaker_ratio(name: str) -> tuple[float | None, str]:
-    """SageMaker's price over EC2's in us-east-1, for this instance, else its family."""
-    region = TABLE_REGION["aws"]
+def _sagemaker_listed(name: str, region: str, component: str) -> dict[str, object] | None:
+    rows = [r for r in snapshot().find(name, region, "on-demand", service="sagemaker")
+            if r.component == component]  # fmt: skip
+    if not rows:
+        return None
+    row = rows[0]
+    return {"instance_type": row.sku, "region": row.region, "usd_per_hour": row.usd,
+            "spot_usd_per_hour": "", "source": row.source, "as_of": row.source_version}  # fmt: skip
 
-    def ratio(instance: str) -> float | None:
-        sm = table_row("sagemaker", f"ml.{instance}", region)
-        ec2 = instance_row("ec2", instance, region) if known_provider(instance) else None
-        a, b = (
-            (_num(sm, "usd_per_hour") if sm else None),
-            (_num(ec2, "usd_per_hour") if ec2 else None),
-        )
-        return a / b if a and b else None
 
-    own = ratio(name)
-    if own is not None:
-        return own, f"ml.{name} over {name} in {region}"
+def _sagemaker_ratio(name: str, component: str = "hosting") -> tuple[float | None, str]:
+    """SageMaker's price over EC2's for this instance, else the median over its family,
+    wherever AWS lists both (the snapshot's figures first, else the sourced table's in
+    us-east-1)."""
+
+    def ratios(instance: str) -> list[tuple[float, str]]:
+        out = []
+        for sm in snapshot().find(f"ml.{instance}", purchase="on-demand", service="sagemaker"):
+            ec2 = instance_row("ec2", instance, sm.region) if sm.component == component else None
+            base = _num(ec2, "usd_per_hour") if ec2 else None
+            if base:
+                out.append((sm.usd / base, sm.region))
+        if not out:
+            region = TABLE_REGION["aws"]
+            sm_row = table_row("sagemaker", f"ml.{instance}", region)
+            ec2 = instance_row("ec2", instance, region) if known_provider(instance) else None
+            a = _num(sm_row, "usd_per_hour") if sm_row else None
+            b = _num(ec2, "usd_per_hour") if ec2 else None
+            if a and b:
+                out.append((a / b, region))
+        return out
+
+    own = ratios(name)
+    if own:
+        return own[0][0], f"ml.{name} over {name} in {own[0][1]}"
     family = name.split(".")[0]
-    twins = sorted({r["instance_type"][3:] for r in prices()
-                    if r.get("service") == "sagemaker"
-                    and r["instance_type"].startswith(f"ml.{family}.")})  # fmt: skip
-    ratios = [x for x in (ratio(t) for t in twins) if x is not None]
-    if not ratios:
+    twins = {r.sku[3:] for r in snapshot().rows
+             if r.service == "sagemaker" and r.sku.startswith(f"ml.{family}.")}  # fmt: skip
+    twins |= {r["instance_type"][3:] for r in prices()
+              if r.get("service") == "sagemaker"
+              and r["instance_type"].startswith(f"ml.{family}.")}  # fmt: skip
+    found = [x for twin in sorted(twins) for x, _ in ratios(twin)]
+    if not found:
         return None, ""
-    return statistics.median(ratios), f"the {family} family's SageMaker/EC2 ratio in {region}"
+    return statistics.median(
+        found
+    ), f"the {family} family's SageMaker/EC2 ratio, {len(found)} prices"
 
 
 def spot_factor(ec2: dict[str, str]) -> float | None:

@@ -1,7 +1,8 @@
 """Build the shipped snapshot from SkyPilot-format catalogs:
 
     python -m assistant.tools.prices.build FOLDER --version 2026-05-20 \
-        [--aws-version "2026-05-20 or later"] [-o OUT] [--log LOG]
+        [--aws-version "2026-05-20 or later"] [--sagemaker knowledge/data/sources/sagemaker.csv]
+        [-o OUT] [--log LOG]
 
 FOLDER holds any of `aws_ec2_ml_by_region.csv` (+ `aws_ec2_ml.csv`), `gcp_vms.csv`,
 `azure_vms.csv`. Prints the rows per provider and service, and writes what was left out,
@@ -17,6 +18,7 @@ from collections import Counter
 from pathlib import Path
 
 from assistant.tools.prices import snapshot, snapshot_path
+from assistant.tools.prices.sagemaker import sagemaker_rows
 from assistant.tools.prices.skypilot import convert
 
 
@@ -25,10 +27,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("folder", type=Path)
     parser.add_argument("--version", required=True, help="the sources' date, YYYY-MM-DD")
     parser.add_argument("--aws-version", default=None, help="the AWS file's date, if other")
+    parser.add_argument(
+        "--sagemaker",
+        type=Path,
+        default=None,
+        help="AWS-authored SageMaker prices (knowledge/data/sources/sagemaker.csv)",
+    )
     parser.add_argument("-o", "--out", type=Path, default=None)
     parser.add_argument("--log", type=Path, default=None)
     args = parser.parse_args(argv)
-    rows, log = convert(args.folder, args.version, time.strftime("%Y-%m-%d"), args.aws_version)
+    fetched = time.strftime("%Y-%m-%d")
+    rows, log = convert(args.folder, args.version, fetched, args.aws_version)
+    if args.sagemaker:
+        rows += sagemaker_rows(args.sagemaker, rows, fetched, log)
     if not rows:
         print(f"no SkyPilot-format catalog in {args.folder}", file=sys.stderr)
         return 1
