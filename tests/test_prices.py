@@ -20,7 +20,9 @@ from assistant.tools.prices.snapshot import read, write
 SHIPPED = REPO / "knowledge" / "data" / "prices.csv.gz"
 PROVIDER_PAGES = ("https://aws.amazon.com/", "https://cloud.google.com/",
                   "https://azure.microsoft.com/")  # fmt: skip
-AWS_AUTHORED = ("https://github.com/aws-samples/", "https://github.com/awslabs/")
+# Repositories the providers publish themselves (AWS's samples and labs, Microsoft's docs)
+OWN_REPOSITORIES = {"aws": ("https://github.com/aws-samples/", "https://github.com/awslabs/"),
+                    "azure": ("https://github.com/MicrosoftDocs/",), "gcp": ()}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +46,7 @@ def test_the_shipped_snapshot_covers_every_provider_region_and_option(book: Cata
 def test_every_row_is_sourced_positive_and_spot_never_dearer(book: Catalog) -> None:
     on_demand = {r.key[:5]: r.usd for r in book.rows if r.purchase == "on-demand"}
     for row in book.rows:
-        pages = PROVIDER_PAGES + (AWS_AUTHORED if row.service == "sagemaker" else ())
+        pages = PROVIDER_PAGES + OWN_REPOSITORIES[row.provider]
         assert row.usd > 0 and row.source.startswith(pages), row
         assert row.source_version and row.fetched, row
         assert row.usd != 700.0, row  # the source's placeholder for a missing price

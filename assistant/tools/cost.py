@@ -27,6 +27,7 @@ from assistant.tools.cost_prices import (
     instance_row,
     known_provider,
     known_regions,
+    override_rows,
     regions_with,
     sagemaker_row,
     spot_factor,
@@ -189,9 +190,18 @@ def _assumption(
 
 
 def _fee_row(service: str) -> dict[str, str] | None:
-    """The cluster fee: the standard (cheapest) tier when several are listed; EKS extended
-    support applies only to clusters left on an old Kubernetes version."""
+    """The cluster fee: the standard (cheapest) tier when several are listed (EKS extended
+    support applies only to clusters left on an old Kubernetes version); the user's file,
+    else the snapshot's provider-published fee, else the sourced table's."""
     rows = [row for row in prices() if row.get("service") == service]
+    user = [r for r in rows if r in override_rows()]
+    if not user:
+        fees = [r for r in snapshot().rows if r.service == service and r.unit == "cluster-hour"]
+        if fees:
+            fee = min(fees, key=lambda r: r.usd)
+            return {"instance_type": fee.sku, "usd_per_hour": repr(fee.usd),
+                    "source": fee.source, "as_of": fee.source_version, "region": ""}  # fmt: skip
+    rows = user or rows
     return min(rows, key=lambda r: _num(r, "usd_per_hour") or 0.0) if rows else None
 
 

@@ -56,7 +56,7 @@ def _num(row: dict[str, str] | dict[str, object], key: str) -> float | None:
         return None
 
 
-def _override_rows() -> tuple[dict[str, str], ...]:
+def override_rows() -> tuple[dict[str, str], ...]:
     named = os.environ.get("MLINFRA_PRICES")
     return _read_prices(Path(named), required=True) if named else ()
 
@@ -94,7 +94,7 @@ def _as_table_row(on_demand: PriceRow, spot: PriceRow | None) -> dict[str, str]:
 def instance_row(service: str, name: str, region: str) -> dict[str, str] | None:
     """An EC2 or Compute Engine instance in `region`: the user's file, else the snapshot,
     else the sourced table."""
-    for row in _override_rows():
+    for row in override_rows():
         if (row.get("service"), row.get("instance_type"), row.get("region")) == (
             service, name, region):  # fmt: skip
             return row
@@ -108,7 +108,7 @@ def instance_row(service: str, name: str, region: str) -> dict[str, str] | None:
 
 def known_provider(name: str) -> str | None:
     """'aws' or 'gcp' for an instance type either source knows (without `ml.`)."""
-    for user in _override_rows():
+    for user in override_rows():
         if user.get("instance_type") == name and user.get("service") in SNAPSHOT_SERVICE:
             return str(user["provider"])
     for priced in snapshot().find(name):
@@ -122,16 +122,14 @@ def regions_with(service: str, name: str) -> list[str]:
     """Regions that price `name`, cheapest on-demand first."""
     rows = snapshot().find(name, purchase="on-demand", service=SNAPSHOT_SERVICE[service])
     found = list(dict.fromkeys(r.region for r in rows))
-    extra = [r["region"] for r in (*_override_rows(), *prices())
+    extra = [r["region"] for r in (*override_rows(), *prices())
              if r.get("service") == service and r.get("instance_type") == name]  # fmt: skip
     return list(dict.fromkeys(found + extra))
 
 
 def known_regions(provider: str) -> list[str]:
     regions = set(snapshot().regions(provider))
-    regions |= {
-        r["region"] for r in (*_override_rows(), *prices()) if r.get("provider") == provider
-    }
+    regions |= {r["region"] for r in (*override_rows(), *prices()) if r.get("provider") == provider}
     return sorted(regions)
 
 
@@ -147,7 +145,7 @@ def equivalent(
     near = NEAREST.get(region, DEFAULT_REGION[other]) if stated else DEFAULT_REGION[other]
     acc = row.get("accelerator", "none") or "none"
     count = _num(row, "accelerator_count") or 0
-    user = [r for r in _override_rows()
+    user = [r for r in override_rows()
             if r.get("service") == target and r.get("region") in (near, "", None)]  # fmt: skip
     if acc != "none":
         similar = {EQUIVALENT_ACCELERATOR.get(acc, acc)}
@@ -197,7 +195,7 @@ def sagemaker_row(ec2: dict[str, str], component: str = "hosting") -> dict[str, 
     training, batch-transform): the user's file, else AWS's own figure in the snapshot,
     else the sourced table, for that region; else an estimate from the EC2 price there."""
     name, region = f"ml.{ec2['instance_type']}", ec2.get("region", DEFAULT_REGION["aws"])
-    for row in _override_rows():
+    for row in override_rows():
         if (row.get("service"), row.get("instance_type"), row.get("region")) == (
             "sagemaker", name, region):  # fmt: skip
             return dict(row)

@@ -2,7 +2,7 @@
 
     python -m assistant.tools.prices.build FOLDER --version 2026-05-20 \
         [--aws-version "2026-05-20 or later"] [--sagemaker knowledge/data/sources/sagemaker.csv]
-        [-o OUT] [--log LOG]
+        [--extra knowledge/data/sources/fees.csv] [-o OUT] [--log LOG]
 
 FOLDER holds any of `aws_ec2_ml_by_region.csv` (+ `aws_ec2_ml.csv`), `gcp_vms.csv`,
 `azure_vms.csv`. Prints the rows per provider and service, and writes what was left out,
@@ -33,6 +33,13 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="AWS-authored SageMaker prices (knowledge/data/sources/sagemaker.csv)",
     )
+    parser.add_argument(
+        "--extra",
+        type=Path,
+        action="append",
+        default=[],
+        help="rows in the snapshot's own columns (e.g. sources/fees.csv)",
+    )
     parser.add_argument("-o", "--out", type=Path, default=None)
     parser.add_argument("--log", type=Path, default=None)
     args = parser.parse_args(argv)
@@ -40,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     rows, log = convert(args.folder, args.version, fetched, args.aws_version)
     if args.sagemaker:
         rows += sagemaker_rows(args.sagemaker, rows, fetched, log)
+    for extra in args.extra:
+        rows += snapshot.read(extra)
     if not rows:
         print(f"no SkyPilot-format catalog in {args.folder}", file=sys.stderr)
         return 1

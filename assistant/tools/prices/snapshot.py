@@ -157,7 +157,9 @@ class Catalog:
         return _cheapest(_where(rows, region, purchase, None))
 
     def regions(self, provider: str | None = None) -> list[str]:
-        return sorted({r.region for r in self.rows if provider is None or r.provider == provider})
+        """The regions priced (a fee that is the same everywhere is in region `all`)."""
+        return sorted({r.region for r in self.rows if r.region != "all"
+                       and (provider is None or r.provider == provider)})  # fmt: skip
 
     def names(self) -> list[str]:
         return sorted({r.sku for r in self.rows})
