@@ -132,3 +132,31 @@ def test_invariants(req: AcceleratorRequest) -> None:
         ), reason
     if r.memory is not None:  # the suggested chips really hold the estimate
         assert r.memory.chips_needed * specs[r.suggested].memory_gb * 0.9 >= r.memory.total_gb
+
+
+def test_the_price_is_for_what_can_be_bought_whole_instances_or_tpu_slices() -> None:
+    # 70B in bf16 needs 2 H200s; AWS sells H200 only eight to an instance
+    r = select_accelerator(params_billion=70, precision="bf16", cloud="aws")
+    assert r.memory is not None and r.memory.chips_needed == 2
+    price = r.price
+    assert price is not None and price["instance_type"] == "p5en.48xlarge"
+    assert (price["instances"], price["chips"], price["chips_needed"]) == (1, 8, 2)
+    assert price["usd_per_hour_for_chips"] == pytest.approx(price["usd_per_instance_hour"])
+    # a TPU v5p slice comes in fixed shapes: two chips are bought as a v5p-8 (4 chips)
+    tpu = select_accelerator(params_billion=8, workload="training", framework="jax", cloud="gcp")
+    assert tpu.price is not None and tpu.price["instance_type"].startswith("tpu-v5p-")
+    assert tpu.price["chips"] >= tpu.price["chips_needed"] and tpu.price["region"] == "us-central1"
+    with pytest.raises(ValueError, match="region: unknown 'mars-1'"):
+        select_accelerator(params_billion=7, region="mars-1")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(0.1, 1000), st.sampled_from(["aws", "gcp", "azure", "any"]),
+       st.sampled_from(["inference", "training"]))  # fmt: skip
+def test_priced_chips_always_cover_the_chips_needed(size: float, cloud: str, workload: str) -> None:
+    r = select_accelerator(params_billion=size, cloud=cloud, workload=workload)
+    if r.price is not None:
+        p = r.price
+        assert p["chips"] >= p["chips_needed"] and p["chips"] % p["chips_per_instance"] == 0
+        total = p["instances"] * p["usd_per_instance_hour"]
+        assert p["usd_per_hour_for_chips"] == pytest.approx(total, abs=1e-4)

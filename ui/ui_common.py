@@ -124,7 +124,8 @@ def show_computation(answer: Answer) -> None:
             price = result.get("price")
             if price:
                 st.text(
-                    f"{price['chips']} x {price['instance_type']} at "
+                    f"{price['instances']} x {price['instance_type']} in {price['region']} "
+                    f"({price['chips']} chips) at ${price['usd_per_hour_for_chips']:g}/hour, "
                     f"${price['usd_per_chip_hour']:g}/chip-hour, as of {price['as_of']} "
                     f"({price['source']})"
                 )

@@ -130,11 +130,14 @@ def accelerator(result: dict[str, Any], cite: Cite) -> list[str]:
     if price:
         lines += [""] if not memory else []
         lines.append(
-            f"Price: {price['chips']} x {price['instance_type']} at "
-            f"${price['usd_per_chip_hour']:g} per chip-hour = "
-            f"${price['usd_per_hour_for_chips']:g} an hour on demand "
+            f"Price: {price['instances']} x {price['instance_type']} "
+            f"({price['chips_per_instance']} x {result['suggested']} each"
+            + (f"; {price['chips_needed']} needed" if price["chips"] != price["chips_needed"]
+               else "")
+            + f") in {price['region']} at ${price['usd_per_hour_for_chips']:g} an hour on "
+            f"demand, ${price['usd_per_chip_hour']:g} per chip-hour "
             f"(source: {price['source']}, as of {price['as_of']})."
-        )
+        )  # fmt: skip
     return lines
 
 

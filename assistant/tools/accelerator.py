@@ -18,9 +18,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from assistant.tools.catalog import accelerators, prices
+from assistant.tools.catalog import accelerators
 from assistant.tools.infrastructure import Reason
 from assistant.tools.inputs import validated
+from assistant.tools.prices import catalog as snapshot
 
 GUIDE = "tpu-vs-gpu.md"
 H_TPU = "When TPUs fit"
@@ -43,6 +44,7 @@ DEFAULTS: dict[str, Any] = {
     "cloud": "any",
     "latency": "realtime",
     "custom_ops": False,
+    "region": None,  # each provider's default region, named in the assumptions
 }
 
 
@@ -59,6 +61,10 @@ class AcceleratorRequest(BaseModel):
     custom_ops: bool = DEFAULTS["custom_ops"]
     params_billion: float | None = Field(None, gt=0, le=10_000)
     precision: Literal["fp32", "bf16", "fp16", "int8", "int4"] | None = None
+    region: str | None = Field(
+        DEFAULTS["region"], min_length=1, max_length=40,
+        description="where to price the chips (default: us-east-1, us-central1, eastus)",
+    )  # fmt: skip
 
     @model_validator(mode="after")
     def _training_precision(self) -> AcceleratorRequest:
@@ -89,7 +95,9 @@ class AcceleratorRecommendation(BaseModel):
     reasons: list[Reason]
     memory: MemoryEstimate | None
     price: dict[str, Any] | None = Field(
-        None, description="hourly on-demand price of the suggested chips, with its source"
+        None,
+        description="what the chips cost an hour on demand, bought as whole instances or TPU "
+        "slices, with the instance, region and source",
     )
     assumptions: list[str]
     inputs: dict[str, Any]
@@ -219,35 +227,44 @@ def _alternatives(family: str, chip: str, req: AcceleratorRequest) -> list[str]:
     return alts
 
 
-def _price(chip: str, count: int, cloud: str) -> dict[str, Any] | None:
-    providers = {"aws": ["aws"], "gcp": ["gcp"], "azure": [], "any": ["aws", "gcp"]}[cloud]
-    best: dict[str, Any] | None = None
-    for row in prices():
-        if row.get("accelerator") != chip or row.get("provider") not in providers:
-            continue
-        if row.get("service") not in ("ec2", "compute_engine", "cloud_tpu"):
-            continue
-        try:
-            per_hour = float(row["usd_per_hour"])
-            n = max(1, int(float(row.get("accelerator_count") or 1)))
-        except (KeyError, ValueError):
-            continue
-        per_chip = per_hour / n
-        if best is None or per_chip < best["usd_per_chip_hour"]:
-            best = {
-                "instance_type": row["instance_type"],
-                "provider": row["provider"],
-                "region": row.get("region", ""),
-                "usd_per_instance_hour": per_hour,
-                "chips_per_instance": n,
-                "usd_per_chip_hour": round(per_chip, 4),
-                "source": row.get("source", ""),
-                "as_of": row.get("as_of", ""),
-            }
-    if best is not None:
-        best["chips"] = count
-        best["usd_per_hour_for_chips"] = round(best["usd_per_chip_hour"] * count, 4)
-    return best
+DEFAULT_REGIONS = {"aws": "us-east-1", "gcp": "us-central1", "azure": "eastus"}
+
+
+def _price(chip: str, count: int, cloud: str, region: str | None) -> dict[str, Any] | None:
+    """What buying `count` chips costs on demand: whole instances or TPU slices of the
+    snapshot (AWS sells an H100 only eight to an instance; a TPU slice has fixed shapes),
+    in `region` or each provider's default region, else the cheapest region."""
+    providers = ["aws", "gcp", "azure"] if cloud == "any" else [cloud]
+    book = snapshot()
+    if region is not None:
+        owner = [p for p in providers if region in book.regions(p)]
+        if not owner:
+            near = book.closest_regions(region, None if cloud == "any" else cloud)
+            where = f" for {cloud.upper()}" if cloud != "any" else ""
+            raise ValueError(f"region: unknown {region!r}{where}; closest known: {', '.join(near)}")
+        found = book.cheapest_for(chip, count, owner, {p: region for p in owner})
+    else:
+        found = book.cheapest_for(chip, count, providers, DEFAULT_REGIONS) or book.cheapest_for(
+            chip, count, providers
+        )
+    if found is None:
+        return None
+    row, instances = found
+    chips = int(instances * row.accelerator_count)
+    return {
+        "instance_type": row.sku,
+        "provider": row.provider,
+        "region": row.region,
+        "instances": instances,
+        "chips_per_instance": int(row.accelerator_count),
+        "chips": chips,
+        "chips_needed": count,
+        "usd_per_instance_hour": row.usd,
+        "usd_per_chip_hour": round(row.usd / row.accelerator_count, 4),
+        "usd_per_hour_for_chips": round(row.usd * instances, 4),
+        "source": row.source,
+        "as_of": row.source_version,
+    }
 
 
 def select_accelerator(
@@ -295,15 +312,23 @@ def select_accelerator(
         assumptions.append(
             "params_billion not given: no memory estimate; pass it to size the chip count"
         )
-    if family == "gpu" and req.cloud == "azure":
-        assumptions.append("no Azure prices in the catalog: price left out")
+    assumptions = [
+        "region = each provider's default (us-east-1, us-central1, eastus), else the cheapest "
+        "region that sells it; pass region to change it" if a.startswith("region = ") else a
+        for a in assumptions
+    ]  # fmt: skip
+    price = _price(chip, count, req.cloud, req.region.strip().lower() if req.region else None)
+    if price is None:
+        where = f" in {req.region}" if req.region else ""
+        assumptions.append(f"no {chip} instance for sale{where} in the price snapshot: "
+                           "price left out")  # fmt: skip
     return AcceleratorRecommendation(
         accelerator=family,
         suggested=chip,
         alternatives=_alternatives(family, chip, req),
         reasons=reasons,
         memory=memory,
-        price=_price(chip, count, req.cloud),
+        price=price,
         assumptions=assumptions,
         inputs=req.model_dump(),
     )

@@ -13,6 +13,7 @@ import csv
 import difflib
 import gzip
 import io
+import math
 import os
 import re
 import tempfile
@@ -155,6 +156,31 @@ class Catalog:
             rows = [r for r in rows if r.accelerator_count == count]
         rows = [r for r in rows if provider is None or r.provider == provider]
         return _cheapest(_where(rows, region, purchase, None))
+
+    def cheapest_for(
+        self,
+        accelerator: str,
+        chips: int,
+        providers: Iterable[str],
+        regions: dict[str, str] | None = None,
+    ) -> tuple[PriceRow, int] | None:
+        """The cheapest way to buy at least `chips` of an accelerator on demand: (the
+        instance or TPU slice, how many of it), whole instances only. `regions` names one
+        region per provider; without it, every region is open."""
+        wanted = set(providers)
+        best: tuple[float, int, PriceRow] | None = None
+        for row in self.with_accelerator(accelerator, purchase="on-demand"):
+            if row.provider not in wanted or row.unit != "hour" or not row.accelerator_count:
+                continue
+            if row.accelerator != accelerator_id(accelerator):
+                continue  # 'a100' asked as a100-40gb stays that memory size
+            if regions is not None and regions.get(row.provider) != row.region:
+                continue
+            count = math.ceil(chips / row.accelerator_count)
+            key = (row.usd * count, count, row)
+            if best is None or key[:2] < best[:2]:
+                best = key
+        return (best[2], best[1]) if best else None
 
     def regions(self, provider: str | None = None) -> list[str]:
         """The regions priced (a fee that is the same everywhere is in region `all`)."""
