@@ -189,6 +189,21 @@ def test_decide_accelerator_form_valid_and_invalid(app) -> None:  # type: ignore
     assert any(e.value.startswith("precision:") for e in at.error)
 
 
+def test_decide_where_to_buy_lists_offers_cheapest_first_with_csv(app) -> None:  # type: ignore[no-untyped-def]
+    at = app("Decide", "Where to buy")
+    at.button[0].click().run()  # "Find": 8 x H100, every cloud and region
+    assert not at.exception, [e.value for e in at.exception]
+    assert "**Cheapest:" in _markdown(at) and "find_prices" in _markdown(at)
+    rows = list(csv.DictReader(io.StringIO(_download(at, "Download offers as CSV"))))
+    prices = [float(r["usd_per_hour"]) for r in rows]
+    assert len(rows) > 10 and prices == sorted(prices)
+    assert {r["provider"] for r in rows} == {"aws", "gcp", "azure"}
+    region = [t for t in at.text_input if t.label.startswith("Region")][0]
+    region.set_value("eu-centrl-1")
+    at.button[0].click().run()
+    assert any(e.value.startswith("region:") and "eu-central-1" in e.value for e in at.error)
+
+
 def test_knowledge_page_lists_documents_and_searches(app, real_bot: Assistant) -> None:  # type: ignore[no-untyped-def]
     at = app("Knowledge")
     assert not at.exception

@@ -1,4 +1,4 @@
-"""Decide: the three decision tools as forms, with the cost comparison and break-even as
+"""Decide: the decision tools as forms, with the cost comparison and break-even as
 charts and tables, downloadable as CSV and as a decision record."""
 
 from __future__ import annotations
@@ -234,6 +234,48 @@ def _accelerator() -> None:
         _result(st.session_state.decide_accelerator, "accelerator")
 
 
+def _prices() -> None:
+    with st.form("prices"):
+        slots: dict[str, Any] = {}
+        c1, c2 = st.columns(2)
+        accelerator = c1.text_input("Accelerator (h100, a100-80gb, l4, v5e ...)", "h100")
+        count = c2.number_input("Per instance (0 = any count)", min_value=0, max_value=1024,
+                                value=8)  # fmt: skip
+        instance = c1.text_input("Or an instance type (instead of the accelerator)", "")
+        provider = c2.selectbox("Cloud", ["any", "aws", "gcp", "azure"])
+        region = c1.text_input("Region (empty = every region)", "")
+        purchase = c2.selectbox("Purchase", ["on-demand and spot", "on-demand", "spot"])
+        for field in ("accelerator", "count", "instance_type", "region"):
+            slots[field] = st.empty()
+        slots["input"] = st.empty()
+        submitted = st.form_submit_button("Find")
+    if submitted:
+        args: dict[str, Any] = {"limit": 50}
+        if instance.strip():
+            args["instance_type"] = instance.strip()
+        else:
+            args["accelerator"] = accelerator.strip()
+            if count:
+                args["count"] = int(count)
+        if provider != "any":
+            args["provider"] = provider
+        if region.strip():
+            args["region"] = region.strip()
+        if purchase != "on-demand and spot":
+            args["purchase"] = purchase
+        st.session_state.decide_prices = _run("find_prices", args, slots)
+    answer = st.session_state.get("decide_prices")
+    if answer:
+        rows = answer.tool_calls[0].result["offers"] if answer.tool_calls else []
+        if rows:
+            table = [{k: o[k] for k in ("provider", "instance_type", "region", "purchase",
+                                        "usd_per_hour", "usd_per_accelerator_hour", "as_of")}
+                     for o in rows]  # fmt: skip
+            st.download_button("Download offers as CSV", _csv(table), "offers.csv", "text/csv",
+                               key="offers-csv")  # fmt: skip
+        _result(answer, "prices")
+
+
 def render() -> None:
     st.title("Decide")
     st.caption(
@@ -241,6 +283,7 @@ def render() -> None:
         "every price with its source and as-of date."
     )
     # A radio, not tabs: the choice lives on the server, so a rerun never resets it.
-    tools = {"Managed or Kubernetes": _choose, "Cost comparison": _cost, "TPU or GPU": _accelerator}
+    tools = {"Managed or Kubernetes": _choose, "Cost comparison": _cost, "TPU or GPU": _accelerator,
+             "Where to buy": _prices}  # fmt: skip
     choice = st.radio("Tool", list(tools), horizontal=True, key="decide_tool")
     tools[choice]()

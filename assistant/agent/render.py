@@ -141,15 +141,44 @@ def accelerator(result: dict[str, Any], cite: Cite) -> list[str]:
     return lines
 
 
+def offers(result: dict[str, Any], cite: Cite) -> list[str]:
+    found = result["offers"]
+    if not found:
+        return ["**No offer** in the price snapshot for this."] + [
+            f"- {n}" for n in result["notes"]
+        ]
+    best = found[0]
+    each = (f", ${best['usd_per_accelerator_hour']:g} per accelerator-hour"
+            if best.get("usd_per_accelerator_hour") else "")  # fmt: skip
+    lines = [
+        f"**Cheapest: {best['instance_type']} in {best['region']} ({best['provider'].upper()}, "
+        f"{best['purchase']}) at ${best['usd_per_hour']:g} an hour**{each}; "
+        f"{result['matches']} offers in {result['regions']} regions. (Computed by "
+        "`find_prices` from the price snapshot.)",
+        "",
+        "| cloud | instance | region | purchase | USD an hour | per accelerator | as of |",
+        "|---|---|---|---|---:|---:|---|",
+    ]  # fmt: skip
+    for o in found:
+        per = f"${o['usd_per_accelerator_hour']:g}" if o.get("usd_per_accelerator_hour") else ""
+        lines.append(f"| {o['provider']} | {o['instance_type']} | {o['region']} | "
+                     f"{o['purchase']} | ${o['usd_per_hour']:g} | {per} | "
+                     f"{o['as_of']} |")  # fmt: skip
+    sources = sorted({o["source"] for o in found})
+    lines += ["", "Sources: " + ", ".join(sources)]
+    return lines
+
+
 RENDERERS: dict[str, Callable[[dict[str, Any], Cite], list[str]]] = {
     "choose_infrastructure": infrastructure,
     "estimate_cost": cost,
     "select_accelerator": accelerator,
+    "find_prices": offers,
 }
 
 
 def notes_of(name: str, result: dict[str, Any]) -> list[str]:
     """Caveats a tool attached to its result."""
-    if name == "estimate_cost":
+    if name in ("estimate_cost", "find_prices"):
         return list(result.get("notes", []))
     return []
