@@ -196,7 +196,7 @@ def test_decision_record_has_the_sections_a_design_doc_needs(real_bot: Assistant
     for heading in ("# Decision record:", "## Question", "## Context", "## Answer",
                     "## Tool inputs", "## Sources"):  # fmt: skip
         assert heading in record
-    assert "as of 2025-10-01" in record  # the SageMaker unit price's date
+    assert "as of 2025-01-26" in record  # the SageMaker unit price's date (AWS's FMBench table)
     for c in answer.citations:
         assert f"[{c.n}] `knowledge/{c.source}`" in record
 
