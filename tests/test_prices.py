@@ -267,3 +267,11 @@ def test_an_imported_file_becomes_the_snapshot_in_use(
     assert refused.exit_code == 1 and "previous snapshot stays in use" in refused.output
     wrong = runner.invoke(app, ["prices", "refresh", "--provider", "oracle"])
     assert wrong.exit_code == 1 and "aws, gcp, azure" in wrong.output
+
+
+def test_an_instance_and_its_sagemaker_twin_are_never_mixed() -> None:
+    ec2 = find_prices(instance_type="p4d.24xlarge", region="us-east-1")
+    assert ec2.offers and {o.service for o in ec2.offers} == {"ec2"}
+    managed = find_prices(instance_type="ml.p4d.24xlarge", region="us-east-1")
+    assert {o.service for o in managed.offers} == {"sagemaker"}
+    assert managed.offers[0].usd_per_hour > ec2.offers[-1].usd_per_hour

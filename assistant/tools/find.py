@@ -87,7 +87,9 @@ def find_prices(request: PriceQuery | dict[str, Any] | None = None, **fields: An
                 f"instance_type: unknown {query.instance_type!r}; closest known: {', '.join(near)}"
             )
         rows = [r for r in rows if query.provider is None or r.provider == query.provider]
-        if query.instance_type.strip().lower().startswith("ml."):
+        if not query.instance_type.strip().lower().startswith("ml."):
+            rows = [r for r in rows if r.service != "sagemaker"]  # ml.X is SageMaker's, not X
+        else:
             managed = [r for r in rows if r.service == "sagemaker"]
             if not managed and rows:
                 notes.append(f"no SageMaker price for {query.instance_type} in the snapshot; "
