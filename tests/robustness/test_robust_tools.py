@@ -45,10 +45,11 @@ from assistant.tools import (
 )
 from assistant.tools.accelerator import BYTES_PER_PARAM, OVERHEAD, USABLE
 from assistant.tools.accelerator import DEFAULTS as ACCELERATOR_DEFAULTS
-from assistant.tools.catalog import DATA, accelerators, prices
+from assistant.tools.catalog import DATA, accelerators
 from assistant.tools.cost import DEFAULTS as COST_DEFAULTS
 from assistant.tools.cost import PLATFORMS
 from assistant.tools.infrastructure import DEFAULTS as INFRASTRUCTURE_DEFAULTS
+from assistant.tools.prices import catalog as snapshot_catalog
 
 FIXTURE = Path(__file__).parent.parent / "data" / "prices_fixture.csv"
 SHIPPED = DATA / "prices.csv"
@@ -397,7 +398,7 @@ def _check_cost(result: CostEstimate, case: dict[Any, Any]) -> None:
 
 # --- select_accelerator -------------------------------------------------------------------
 
-PROVIDERS = {"aws": {"aws"}, "gcp": {"gcp"}, "azure": set(), "any": {"aws", "gcp"}}
+PROVIDERS = {"aws": {"aws"}, "gcp": {"gcp"}, "azure": {"azure"}, "any": {"aws", "gcp", "azure"}}
 
 
 def _check_accelerator(result: AcceleratorRecommendation, case: dict[Any, Any]) -> None:
@@ -440,20 +441,24 @@ def _check_accelerator(result: AcceleratorRecommendation, case: dict[Any, Any]) 
         assert m.chips_needed == 1 or (m.chips_needed - 1) * usable < needed
         count = m.chips_needed
     providers = PROVIDERS[req.cloud]
-    if result.price is None:  # left out only when the catalog has no such chip there
+    region = req.region.strip().lower() if req.region else None
+    if result.price is None:  # left out only when the snapshot sells no such chip there
         assert not [
             r
-            for r in prices()
-            if r["accelerator"] == result.suggested
-            and r["provider"] in providers
-            and r["service"] in ("ec2", "compute_engine", "cloud_tpu")
-        ], (result.suggested, req.cloud)
+            for r in snapshot_catalog().rows
+            if r.accelerator == result.suggested and r.provider in providers
+            and r.purchase == "on-demand" and r.unit == "hour" and r.accelerator_count
+            and (region is None or r.region == region)
+        ], (result.suggested, req.cloud, region)  # fmt: skip
     else:
-        p = result.price
-        assert p["provider"] in providers and p["chips"] == count
+        p = result.price  # whole instances or slices, enough for the chips and no more
+        assert p["provider"] in providers and p["chips_needed"] == count
+        assert p["chips"] >= count and p["chips"] % p["chips_per_instance"] == 0
+        assert p["chips"] - p["chips_per_instance"] < count
+        assert region is None or p["region"] == region
         assert math.isfinite(p["usd_per_hour_for_chips"]) and p["usd_per_hour_for_chips"] >= 0
         assert p["usd_per_hour_for_chips"] == pytest.approx(
-            p["usd_per_chip_hour"] * count, rel=1e-9, abs=1e-4
+            p["usd_per_instance_hour"] * p["instances"], rel=1e-9, abs=1e-4
         )
         assert p["source"].startswith(("http://", "https://")) and p["as_of"]
     again = select_accelerator(result.inputs)  # the echoed inputs reproduce it
