@@ -196,7 +196,7 @@ def _fee_row(service: str) -> dict[str, str] | None:
     rows = [row for row in prices() if row.get("service") == service]
     user = [r for r in rows if r in override_rows()]
     if not user:
-        fees = [r for r in snapshot().rows if r.service == service and r.unit == "cluster-hour"]
+        fees = [r for r in snapshot().of_service(service) if r.unit == "cluster-hour"]
         if fees:
             fee = min(fees, key=lambda r: r.usd)
             return {"instance_type": fee.sku, "usd_per_hour": repr(fee.usd),

@@ -155,11 +155,10 @@ def equivalent(
                 if r.get("accelerator") in wanted and (_num(r, "accelerator_count") or 0) == count:
                     return r, ""
             for where in (near, None):
-                rows = [r for r in snapshot().rows
+                rows = [r for name in wanted for r in snapshot().with_accelerator(
+                            name, count, where, "on-demand")
                         if r.service == SNAPSHOT_SERVICE[target] and r.unit == "hour"
-                        and r.purchase == "on-demand" and r.accelerator in wanted
-                        and r.accelerator_count == count
-                        and (where is None or r.region == where)]  # fmt: skip
+                        and r.accelerator in wanted]  # fmt: skip
                 if rows:
                     best = min(rows, key=lambda r: (r.usd, r.region))
                     note = (
@@ -179,8 +178,8 @@ def equivalent(
                                              _num(r, "usd_per_hour") or 0))  # fmt: skip
         return best_user, ""
     memory = _num(row, "memory_gb") or 0
-    rows = [r for r in snapshot().rows
-            if r.service == SNAPSHOT_SERVICE[target] and r.unit == "hour" and not r.accelerator
+    rows = [r for r in snapshot().of_service(SNAPSHOT_SERVICE[target])
+            if r.unit == "hour" and not r.accelerator
             and r.purchase == "on-demand" and r.region == near and r.vcpus
             and not ARM.match(r.sku)]  # fmt: skip
     if not rows:
@@ -259,8 +258,8 @@ def _sagemaker_ratio(name: str, component: str = "hosting") -> tuple[float | Non
     if own:
         return own[0][0], f"ml.{name} over {name} in {own[0][1]}"
     family = name.split(".")[0]
-    twins = {r.sku[3:] for r in snapshot().rows
-             if r.service == "sagemaker" and r.sku.startswith(f"ml.{family}.")}  # fmt: skip
+    twins = {r.sku[3:] for r in snapshot().of_service("sagemaker")
+             if r.sku.startswith(f"ml.{family}.")}  # fmt: skip
     twins |= {r["instance_type"][3:] for r in prices()
               if r.get("service") == "sagemaker"
               and r["instance_type"].startswith(f"ml.{family}.")}  # fmt: skip

@@ -118,10 +118,17 @@ class Catalog:
         self.rows = tuple(rows)
         self._by_name: dict[str, list[PriceRow]] = defaultdict(list)
         self._by_accelerator: dict[str, list[PriceRow]] = defaultdict(list)
+        self._by_service: dict[str, list[PriceRow]] = defaultdict(list)
+        regions: dict[str | None, set[str]] = defaultdict(set)
         for row in self.rows:
             self._by_name[normalise(row.sku)].append(row)
+            self._by_service[row.service].append(row)
             if row.accelerator:
                 self._by_accelerator[row.accelerator].append(row)
+            if row.region != "all":  # a fee that is the same everywhere is no region
+                regions[row.provider].add(row.region)
+                regions[None].add(row.region)
+        self._regions = {provider: sorted(names) for provider, names in regions.items()}
 
     @classmethod
     def open(cls, path: Path) -> Catalog:
@@ -184,8 +191,11 @@ class Catalog:
 
     def regions(self, provider: str | None = None) -> list[str]:
         """The regions priced (a fee that is the same everywhere is in region `all`)."""
-        return sorted({r.region for r in self.rows if r.region != "all"
-                       and (provider is None or r.provider == provider)})  # fmt: skip
+        return list(self._regions.get(provider, []))
+
+    def of_service(self, service: str) -> list[PriceRow]:
+        """Every row of one service (`ec2`, `compute-engine`, `sagemaker`, `eks`, ...)."""
+        return list(self._by_service.get(service, []))
 
     def names(self) -> list[str]:
         return sorted({r.sku for r in self.rows})
