@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from assistant import cli_eval, cli_prices
-from assistant.cli_console import _assistant, _error, _fail, err, out
+from assistant.cli_console import _assistant, _error, _fail, _validation_message, err, out
 from assistant.errors import MlinfraError
 
 if TYPE_CHECKING:
@@ -481,18 +481,6 @@ def _run_tool(name: str, options: dict[str, Any]) -> Any:
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
         return None
     return result
-
-
-def _validation_message(exc: ValueError) -> str:
-    """One line per bad field: 'field: what is wrong'."""
-    errors = getattr(exc, "errors", None)
-    if callable(errors):
-        parts = []
-        for e in errors():
-            field = ".".join(str(p) for p in e.get("loc", ())) or "input"
-            parts.append(f"{field}: {e.get('msg', '')}")
-        return "; ".join(parts)
-    return str(exc)
 
 
 def main() -> None:

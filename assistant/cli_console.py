@@ -32,3 +32,15 @@ def _error(message: str) -> None:
 def _fail(message: str, code: int = 1) -> typer.Exit:
     _error(message)
     return typer.Exit(code)
+
+
+def _validation_message(exc: ValueError) -> str:
+    """One line per bad field: 'field: what is wrong'."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        parts = []
+        for e in errors():
+            field = ".".join(str(p) for p in e.get("loc", ())) or "input"
+            parts.append(f"{field}: {e.get('msg', '')}")
+        return "; ".join(parts)
+    return str(exc)

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from assistant.cli_console import _fail, err, out
+from assistant.cli_console import _fail, _validation_message, err, out
 
 prices_app = typer.Typer(help="Look prices up in the snapshot.", no_args_is_help=True)
 
@@ -42,7 +42,6 @@ def find(
     region in the snapshot, on-demand and spot, cheapest first, with sources and dates."""
     from rich.table import Table
 
-    from assistant.cli import _validation_message
     from assistant.tools import find_prices
 
     given = {"accelerator": accelerator, "count": count, "instance_type": instance_type,
