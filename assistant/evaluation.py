@@ -337,22 +337,15 @@ def bad_input_metrics(
 def grading_metrics(
     bot: Assistant, cases: list[dict[str, Any]], tick: Callable[[], None]
 ) -> dict[str, float]:
-    from assistant.interview import load_bank
-
-    bank = {q.id: q for q in load_bank(bot.settings.knowledge_dir)}
-    ours = []
-    for case in cases:
-        ours.append(bot.grade(bank[case["question_id"]].question, case["answer"]).score)
-        tick()
-    return {"grading_spearman": spearman([c["score"] for c in cases], ours) if cases else 0.0}
+    return {"grading_spearman": blind_grading(bot, cases, tick)["spearman"]}
 
 
 def blind_grading(
     bot: Assistant, cases: list[dict[str, Any]], tick: Callable[[], None]
 ) -> dict[str, Any]:
-    """The grader on the blind answers: Spearman and mean absolute error against the
-    interviewer's labels, and per level and per form (prose, bullets, notes) the mean label
-    and the mean grade."""
+    """The grader against an interviewer's scores: Spearman and mean absolute error, and per
+    level and per form (prose, bullets, notes) the mean label and the mean grade (the team's
+    calibration answers give a `kind` for the level)."""
     from assistant.interview import load_bank
 
     bank = {q.id: q for q in load_bank(bot.settings.knowledge_dir)}
@@ -362,8 +355,9 @@ def blind_grading(
         score = bot.grade(bank[case["question_id"]].question, case["answer"]).score
         labels.append(float(case["score"]))
         ours.append(score)
-        for kind, key in (("levels", "level"), ("forms", "form")):
-            row = groups[kind].setdefault(str(case.get(key, "?")), {"n": 0, "label": 0, "ours": 0})
+        for kind, name in (("levels", case.get("level", case.get("kind"))),
+                           ("forms", case.get("form"))):  # fmt: skip
+            row = groups[kind].setdefault(str(name or "?"), {"n": 0, "label": 0, "ours": 0})
             row["n"] += 1
             row["label"] += case["score"]
             row["ours"] += score
