@@ -82,10 +82,10 @@ def eval_command(
             else:
                 report = evaluation.run(bot, folder, progress, baseline=rag)
     if batch:
-        out.print(Markdown(evaluation.battery_markdown(report)))
-        if first_sight:
-            from assistant.eval_report import first_sight_entry
+        from assistant.eval_report import battery_markdown, first_sight_entry
 
+        out.print(Markdown(battery_markdown(report)))
+        if first_sight:
             log = folder / "first_sight.md"
             entry = first_sight_entry(report, [p.name for p in batch], _commit(folder), writer)
             with log.open("a") as fh:

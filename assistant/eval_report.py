@@ -166,3 +166,11 @@ def blind_grading_entry(
         f"mean absolute error: {blind['mae']:.2f} points",
     ]
     return "\n".join(lines + blind_grading_section(blind, "###")) + "\n"
+
+
+def battery_markdown(report: dict[str, Any]) -> str:
+    m = report["metrics"]
+    lines = [f"# Blind battery, {report['date']}", "", *[f"- {k}: {v:.3f}" for k, v in m.items()]]
+    lines += battery_section(report["battery"])
+    lines += ["", "## Misses", ""] + [f"- {x}" for x in report["misses"]["battery"]]
+    return "\n".join(lines) + "\n"

@@ -476,13 +476,3 @@ def run_battery(
         "battery": scored["battery"],
         "misses": {"battery": scored["misses"]},
     }
-
-
-def battery_markdown(report: dict[str, Any]) -> str:
-    from assistant.eval_report import battery_section
-
-    m = report["metrics"]
-    lines = [f"# Blind battery, {report['date']}", "", *[f"- {k}: {v:.3f}" for k, v in m.items()]]
-    lines += battery_section(report["battery"])
-    lines += ["", "## Misses", ""] + [f"- {x}" for x in report["misses"]["battery"]]
-    return "\n".join(lines) + "\n"
