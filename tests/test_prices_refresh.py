@@ -399,7 +399,7 @@ def local_server() -> Iterator[tuple[str, list[str]]]:
                 self.wfile.write(b'{"ok": true}')
 
         def log_message(self, *args: Any) -> None:
-            pass
+            """Keep the server's request log out of the test output."""
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -34,17 +34,21 @@ def normalise(name: str) -> str:
     return text
 
 
+# What people call an accelerator -> our id (knowledge/data/accelerators.csv)
+ACCELERATOR_ALIASES = {
+    "a100-80": "a100-80gb", "a100-40": "a100-40gb", "v5e": "tpu-v5e", "v5p": "tpu-v5p",
+    "v6e": "tpu-v6e", "v4": "tpu-v4", "trillium": "tpu-v6e", "inf2": "inferentia2",
+    "trn1": "trainium", "trn2": "trainium2",
+}  # fmt: skip
+
+
 def accelerator_id(name: str) -> str:
     """An accelerator as asked for ('H100', 'nvidia a100 80gb', 'v5e') -> our id prefix."""
     text = "-".join(str(name).strip().lower().replace("nvidia", "").split())
     if re.fullmatch(r"[a-z]+\d+s", text) and text != "l40s":  # "H100s"
         text = text[:-1]
     text = re.sub(r"-?(\d+)-?gb$", r"-\1gb", text) if re.search(r"\d-?\d+-?gb$", text) else text
-    aliases = {"a100": "a100", "a100-80": "a100-80gb", "a100-40": "a100-40gb",
-               "v5e": "tpu-v5e", "v5p": "tpu-v5p", "v6e": "tpu-v6e", "v4": "tpu-v4",
-               "trillium": "tpu-v6e", "inf2": "inferentia2", "trn1": "trainium",
-               "trn2": "trainium2"}  # fmt: skip
-    return aliases.get(text, text)
+    return ACCELERATOR_ALIASES.get(text, text)
 
 
 def write(rows: Iterable[PriceRow], path: Path) -> int:
