@@ -256,3 +256,14 @@ def test_any_region_prices_from_its_own_row(region: str, instance: str) -> None:
     r = estimate_cost(instance_type=instance, region=region, platforms=["eks"])
     line = _by(r)["eks"].breakdown[0]
     assert line.usd == pytest.approx(rows[0].usd * 730, abs=0.01)
+
+
+def test_a_spot_price_cites_the_spot_price_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MLINFRA_PRICES")
+    r = estimate_cost(instance_type="g5.xlarge", workload="training", spot=True,
+                      platforms=["eks"])  # fmt: skip
+    price = _by(r)["eks"].assumptions[0]
+    assert (
+        price.item == "g5.xlarge spot"
+        and price.source == "https://aws.amazon.com/ec2/spot/pricing/"
+    )

@@ -249,6 +249,8 @@ def estimate_cost(
             notes.append(f"no sourced spot price for {row['instance_type']}: on-demand used.")
         usd = price * instances * req.hours_per_month
         how = str(row.get("spot_formula", "")) if used_spot else ""
+        if used_spot and row.get("spot_source"):  # a spot price cites the spot price list
+            row = dict(row, source=row["spot_source"])
         opt.append(_assumption(f"{row['instance_type']} {kind}", row, price, "USD/hour", how))
         return Line(
             item=f"{label} ({kind})",
