@@ -33,6 +33,12 @@ def refreshed_dir() -> Path:
     return Path(os.environ.get("MLINFRA_DATA_DIR") or ".mlinfra") / "prices"
 
 
+def newest_dated(folder: Path) -> Path | None:
+    """The newest `prices-YYYY-MM-DD.csv.gz` a refresh or import wrote in `folder`."""
+    dated = sorted(Path(folder).glob("prices-[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9].csv.gz"))
+    return dated[-1] if dated else None
+
+
 def snapshot_path(knowledge_dir: Path | None = None) -> Path:
     """The snapshot in use: `MLINFRA_PRICE_SNAPSHOT` if set; else the newest snapshot a
     refresh or import wrote (`refreshed_dir()`); else the shipped one in the knowledge
@@ -40,9 +46,9 @@ def snapshot_path(knowledge_dir: Path | None = None) -> Path:
     named = os.environ.get("MLINFRA_PRICE_SNAPSHOT")
     if named:
         return Path(named)
-    dated = sorted(refreshed_dir().glob("prices-[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9].csv.gz"))
-    if dated:
-        return dated[-1]
+    newest = newest_dated(refreshed_dir())
+    if newest is not None:
+        return newest
     folder = knowledge_dir or Path(os.environ.get("MLINFRA_KNOWLEDGE_DIR") or DEFAULT_KNOWLEDGE_DIR)
     return Path(folder) / "data" / SNAPSHOT
 

@@ -39,7 +39,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from assistant.tools.prices import refresh_aws, refresh_azure, refresh_gcp, skypilot, snapshot
+from assistant.tools.prices import (
+    newest_dated,
+    refresh_aws,
+    refresh_azure,
+    refresh_gcp,
+    skypilot,
+    snapshot,
+)
 from assistant.tools.prices import snapshot_path as in_use_path
 from assistant.tools.prices.row import COLUMNS, PROVIDERS, PriceRow, check
 
@@ -174,9 +181,8 @@ def refresh(
 
 
 def _latest(out_dir: Path) -> Path | None:
-    dated = sorted(out_dir.glob("prices-[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9].csv.gz"))
     in_use = in_use_path()
-    return dated[-1] if dated else in_use if in_use.exists() else None
+    return newest_dated(out_dir) or (in_use if in_use.exists() else None)
 
 
 def lowest(rows: Iterable[PriceRow], log: list[str]) -> list[PriceRow]:
