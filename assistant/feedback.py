@@ -2,7 +2,10 @@
 dir so it can seed new eval cases: `mlinfra feedback export` writes it as CSV or JSON.
 
 Each write is one transaction on its own connection, so concurrent writers (several UI
-sessions, threads) serialise in SQLite and nothing is lost.
+sessions, threads) serialise in SQLite and nothing is lost. The file, its WAL mode and its
+table are set up once per store under a lock: switching a new file to WAL takes an exclusive
+lock for which SQLite does not always wait, so racing first writers could see "database is
+locked".
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import csv
 import io
 import json
 import sqlite3
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -23,6 +27,7 @@ COLUMNS = (
     "backend",
 )  # fmt: skip
 FORMATS = ("csv", "json")
+_SETUP_WAIT = 30.0  # seconds
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -41,16 +46,42 @@ CREATE TABLE IF NOT EXISTS feedback (
 class FeedbackStore:
     def __init__(self, data_dir: Path) -> None:
         self.path = Path(data_dir) / FILENAME
+        self._setup_lock = threading.Lock()
+        self._ready = False
+
+    def _setup(self) -> None:
+        """Create the file, switch it to WAL and create the table, once; a busy file (another
+        process setting it up) is retried for up to _SETUP_WAIT seconds."""
+        with self._setup_lock:
+            if self._ready and self.path.exists():
+                return
+            deadline = time.monotonic() + _SETUP_WAIT
+            while True:
+                try:
+                    self.path.parent.mkdir(parents=True, exist_ok=True)
+                    con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+                    try:
+                        con.execute("PRAGMA journal_mode=WAL")
+                        con.execute(_SCHEMA)
+                    finally:
+                        con.close()
+                    self._ready = True
+                    return
+                except sqlite3.OperationalError as exc:
+                    if "locked" not in str(exc) or time.monotonic() > deadline:
+                        raise OSError(
+                            f"cannot open the feedback database {self.path}: {exc}"
+                        ) from exc
+                    time.sleep(0.05)
+                except (OSError, sqlite3.Error) as exc:
+                    raise OSError(f"cannot open the feedback database {self.path}: {exc}") from exc
 
     def _connect(self) -> sqlite3.Connection:
+        self._setup()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            con.execute("PRAGMA journal_mode=WAL")
-            con.execute(_SCHEMA)
+            return sqlite3.connect(self.path, timeout=30, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise OSError(f"cannot open the feedback database {self.path}: {exc}") from exc
-        return con
 
     def add(self, answer: Answer, rating: int, comment: str = "") -> int:
         """Store a rating (+1 or -1) of `answer`; returns the row id."""
