@@ -281,17 +281,20 @@ class Assistant:
                 f"{limit:,} were used to search the guidance."
             )
         prefix = "".join(f"> Note: {n}\n\n" for n in notices)
-        if self.settings.llm:
-            from assistant.agent.llm import answer_with_llm
+        from assistant.tools.prices import using as using_prices
 
-            checked, failure = answer_with_llm(
-                self, question, self._with_context(query, turns), turns, k
-            )
-            if checked is not None:
-                checked.text = prefix + checked.text
-            answer = checked or self._offline(question, query, turns, prefix, failure, k)
-        else:
-            answer = self._offline(question, query, turns, prefix, None, k)
+        with using_prices(self.settings):
+            if self.settings.llm:
+                from assistant.agent.llm import answer_with_llm
+
+                checked, failure = answer_with_llm(
+                    self, question, self._with_context(query, turns), turns, k
+                )
+                if checked is not None:
+                    checked.text = prefix + checked.text
+                answer = checked or self._offline(question, query, turns, prefix, failure, k)
+            else:
+                answer = self._offline(question, query, turns, prefix, None, k)
         answer.notices[:0] = notices
         yield from sentences(answer.text)
         yield answer
@@ -329,8 +332,10 @@ class Assistant:
         """Run one decision tool directly (the UI's forms): the result rendered as an answer,
         its reasons cited, so `to_markdown()` gives its decision record."""
         from assistant.agent.offline import tool_answer
+        from assistant.tools.prices import using as using_prices
 
-        return tool_answer(self, name, args)
+        with using_prices(self.settings):
+            return tool_answer(self, name, args)
 
     # -- knowledge and feedback ---------------------------------------------------------
 

@@ -23,6 +23,15 @@ def register(app: typer.Typer) -> None:
     app.add_typer(prices_app, name="prices")
 
 
+@prices_app.callback()
+def _settings(ctx: typer.Context) -> None:
+    """Look prices up in the snapshot."""
+    from assistant.cli_console import _assistant
+    from assistant.tools.prices import using
+
+    ctx.with_resource(using(_assistant().settings))  # MLINFRA_* from the environment or .env
+
+
 @prices_app.command("find")
 def find(
     accelerator: Annotated[

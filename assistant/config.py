@@ -21,6 +21,16 @@ class Settings(BaseSettings):
     model_dir: Path | None = Field(
         None, description="Cache of the exported ONNX embedding model (default: DATA_DIR/models)."
     )
+    price_snapshot: Path | None = Field(
+        None,
+        description="The price snapshot to use (default: the newest a refresh or import wrote "
+        "in DATA_DIR/prices, else KNOWLEDGE_DIR/data/prices.csv.gz).",
+    )
+    prices: Path | None = Field(
+        None,
+        description="A CSV of your own prices (negotiated rates) overriding the shipped rows "
+        "(columns in knowledge/data/PRICES.md).",
+    )
     chroma_url: str | None = Field(
         None, description="A Chroma server (e.g. http://127.0.0.1:8000); embedded if unset."
     )

@@ -44,6 +44,7 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
         "MLINFRA_MODEL_DIR",
         "MLINFRA_K",
         "MLINFRA_PRICE_SNAPSHOT",
+        "MLINFRA_PRICES",
     ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.chdir(tmp_path)  # a developer's .env must not leak into tests

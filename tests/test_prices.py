@@ -4,6 +4,7 @@ the converter from the providers' catalogs, `find_prices`, and bad files refused
 from __future__ import annotations
 
 import csv
+import dataclasses
 import gzip
 from collections import defaultdict
 from pathlib import Path
@@ -275,3 +276,36 @@ def test_an_instance_and_its_sagemaker_twin_are_never_mixed() -> None:
     managed = find_prices(instance_type="ml.p4d.24xlarge", region="us-east-1")
     assert {o.service for o in managed.offers} == {"sagemaker"}
     assert managed.offers[0].usd_per_hour > ec2.offers[-1].usd_per_hour
+
+
+def test_the_assistants_settings_move_the_prices_it_answers_from(real_bot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from assistant import Assistant, Settings
+
+    question = "What does one g5.xlarge on EC2 cost for a month around the clock in us-east-1?"
+    row = PriceRow("aws", "ec2", "g5.xlarge", "us-east-1", "on-demand", "hour", 0.5,
+                   accelerator="a10g", accelerator_count=1, vcpus=4, memory_gb=16,
+                   source="https://aws.amazon.com/ec2/pricing/on-demand/")  # fmt: skip
+    knowledge = tmp_path / "knowledge"
+    (knowledge / "data").mkdir(parents=True)
+    write([row], knowledge / "data" / "prices.csv.gz")
+    for table in ("accelerators.csv", "prices.csv"):
+        (knowledge / "data" / table).write_bytes((SHIPPED.parent / table).read_bytes())
+
+    def asked(**moved: object) -> str:
+        base = real_bot.settings.model_dump()
+        settings = Settings(**{**base, **moved})
+        bot = Assistant(settings, embedder=real_bot.embedder, store=real_bot.store)
+        return bot.ask(question).text
+
+    shipped = asked()
+    assert "$365" not in shipped
+    assert "$365" in asked(knowledge_dir=knowledge)  # 0.5 x 730
+    other = tmp_path / "other.csv.gz"
+    write([dataclasses.replace(row, usd=0.25)], other)
+    assert "$182" in asked(price_snapshot=other)  # 0.25 x 730
+    mine = tmp_path / "negotiated.csv"
+    table = (SHIPPED.parent / "prices.csv").read_text().splitlines()
+    g5 = next(line for line in table if line.startswith("aws,ec2,g5.xlarge,us-east-1,"))
+    mine.write_text(table[0] + "\n" + g5.replace(",1.006,", ",1.0,") + "\n")
+    assert "$730" in asked(prices=mine)  # the user's own rate, 1.0 x 730
+    assert asked() == shipped  # nothing leaks from one assistant to the next

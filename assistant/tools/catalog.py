@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import csv
 import math
-import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from assistant.config import DEFAULT_KNOWLEDGE_DIR
+from assistant.tools.prices import data_folder, override_path
 
-DATA = DEFAULT_KNOWLEDGE_DIR / "data"
+DATA = DEFAULT_KNOWLEDGE_DIR / "data"  # the shipped tables
 
 
 @dataclass(frozen=True)
@@ -27,9 +27,14 @@ class AcceleratorSpec:
     as_of: str
 
 
-@lru_cache(maxsize=1)
 def accelerators() -> dict[str, AcceleratorSpec]:
-    with (DATA / "accelerators.csv").open(newline="") as fh:
+    """The accelerator specs of the knowledge folder in use."""
+    return _accelerators(data_folder() / "accelerators.csv")
+
+
+@lru_cache(maxsize=4)
+def _accelerators(path: Path) -> dict[str, AcceleratorSpec]:
+    with path.open(newline="") as fh:
         return {
             row["accelerator"]: AcceleratorSpec(
                 name=row["accelerator"],
@@ -157,10 +162,10 @@ def _parse_prices(path: Path, mtime_ns: int, size: int) -> tuple[dict[str, str],
 def prices() -> list[dict[str, str]]:
     """Price rows: the shipped catalog, with rows of `MLINFRA_PRICES` overriding the entries
     of the same provider, service, instance type and region."""
-    rows = list(_read_prices(DATA / "prices.csv"))
-    override = os.environ.get("MLINFRA_PRICES")
-    if override:
-        mine = _read_prices(Path(override), required=True)
+    rows = list(_read_prices(data_folder() / "prices.csv"))
+    override = override_path()
+    if override is not None:
+        mine = _read_prices(override, required=True)
         replaced = {tuple(r.get(k, "") for k in _KEY) for r in mine}
         rows = [r for r in rows if tuple(r.get(k, "") for k in _KEY) not in replaced]
         rows.extend(mine)

@@ -16,13 +16,12 @@ A price row here is a plain dict in the table's columns (`instance_type`, `usd_p
 
 from __future__ import annotations
 
-import os
 import re
 import statistics
-from pathlib import Path
 
 from assistant.tools.catalog import _read_prices, prices
 from assistant.tools.prices import catalog as snapshot
+from assistant.tools.prices import override_path
 from assistant.tools.prices.row import PriceRow
 
 DEFAULT_REGION = {"aws": "us-east-1", "gcp": "us-central1"}
@@ -57,8 +56,8 @@ def _num(row: dict[str, str] | dict[str, object], key: str) -> float | None:
 
 
 def override_rows() -> tuple[dict[str, str], ...]:
-    named = os.environ.get("MLINFRA_PRICES")
-    return _read_prices(Path(named), required=True) if named else ()
+    named = override_path()
+    return _read_prices(named, required=True) if named is not None else ()
 
 
 def table_row(service: str, instance_type: str, region: str | None = None) -> dict[str, str] | None:

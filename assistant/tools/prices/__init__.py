@@ -10,16 +10,21 @@ name, accelerator and region.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from assistant.config import DEFAULT_KNOWLEDGE_DIR
 from assistant.tools.prices.row import PURCHASES, SERVICES, PriceRow
 from assistant.tools.prices.snapshot import Catalog
 
 __all__ = [
-    "PURCHASES", "SERVICES", "Catalog", "PriceRow", "catalog", "refreshed_dir", "snapshot_path",
-    "staleness",
+    "PURCHASES", "SERVICES", "Catalog", "PriceFiles", "PriceRow", "catalog", "data_folder",
+    "files", "override_path", "refreshed_dir", "snapshot_path", "staleness", "using",
 ]  # fmt: skip
 
 STALE_DAYS = 90
@@ -27,10 +32,70 @@ STALE_DAYS = 90
 SNAPSHOT = "prices.csv.gz"
 
 
+@dataclass(frozen=True)
+class PriceFiles:
+    """Where the tools find their prices: the knowledge folder (its `data/` holds the
+    shipped snapshot), the data dir (its `prices/` holds refreshed snapshots), a snapshot
+    named outright (`MLINFRA_PRICE_SNAPSHOT`) and the user's own rates (`MLINFRA_PRICES`)."""
+
+    knowledge_dir: Path
+    data_dir: Path
+    snapshot: Path | None = None
+    override: Path | None = None
+
+
+_ACTIVE: ContextVar[PriceFiles | None] = ContextVar("mlinfra_price_files", default=None)
+
+
+def files() -> PriceFiles:
+    """The files in use: those of the `Settings` an `Assistant` is running with (`using`),
+    else the environment's."""
+    active = _ACTIVE.get()
+    if active is not None:
+        return active
+    snapshot, override = (os.environ.get(f"MLINFRA_{k}") for k in ("PRICE_SNAPSHOT", "PRICES"))
+    return PriceFiles(
+        knowledge_dir=Path(os.environ.get("MLINFRA_KNOWLEDGE_DIR") or DEFAULT_KNOWLEDGE_DIR),
+        data_dir=Path(os.environ.get("MLINFRA_DATA_DIR") or ".mlinfra"),
+        snapshot=Path(snapshot) if snapshot else None,
+        override=Path(override) if override else None,
+    )
+
+
+@contextmanager
+def using(settings: Any) -> Iterator[PriceFiles]:
+    """Run the tools inside with the price files of `settings` (an `assistant.config.Settings`):
+    `Assistant(knowledge_dir=..., prices=..., price_snapshot=...)` moves them."""
+    token = _ACTIVE.set(
+        PriceFiles(
+            knowledge_dir=Path(settings.knowledge_dir),
+            data_dir=Path(settings.data_dir),
+            snapshot=settings.price_snapshot,
+            override=settings.prices,
+        )
+    )
+    try:
+        yield _ACTIVE.get()  # type: ignore[misc]
+    finally:
+        _ACTIVE.reset(token)
+
+
+def data_folder() -> Path:
+    """The folder of the tools' tables: `data/` in the knowledge folder in use when it has
+    one (a folder of guidance alone uses the shipped tables)."""
+    folder = files().knowledge_dir / "data"
+    return folder if (folder / SNAPSHOT).exists() else DEFAULT_KNOWLEDGE_DIR / "data"
+
+
+def override_path() -> Path | None:
+    """The user's own price file (`MLINFRA_PRICES`), if one is set."""
+    return files().override
+
+
 def refreshed_dir() -> Path:
     """Where `mlinfra prices refresh` and `import` write dated snapshots: `prices/` in the
     data dir (`MLINFRA_DATA_DIR`, default `.mlinfra`)."""
-    return Path(os.environ.get("MLINFRA_DATA_DIR") or ".mlinfra") / "prices"
+    return files().data_dir / "prices"
 
 
 def newest_dated(folder: Path) -> Path | None:
@@ -39,23 +104,22 @@ def newest_dated(folder: Path) -> Path | None:
     return dated[-1] if dated else None
 
 
-def snapshot_path(knowledge_dir: Path | None = None) -> Path:
+def snapshot_path() -> Path:
     """The snapshot in use: `MLINFRA_PRICE_SNAPSHOT` if set; else the newest snapshot a
     refresh or import wrote (`refreshed_dir()`); else the shipped one in the knowledge
     folder's `data/` (`MLINFRA_KNOWLEDGE_DIR`, or the repository's)."""
-    named = os.environ.get("MLINFRA_PRICE_SNAPSHOT")
-    if named:
-        return Path(named)
+    named = files().snapshot
+    if named is not None:
+        return named
     newest = newest_dated(refreshed_dir())
     if newest is not None:
         return newest
-    folder = knowledge_dir or Path(os.environ.get("MLINFRA_KNOWLEDGE_DIR") or DEFAULT_KNOWLEDGE_DIR)
-    return Path(folder) / "data" / SNAPSHOT
+    return data_folder() / SNAPSHOT
 
 
-def catalog(knowledge_dir: Path | None = None) -> Catalog:
+def catalog() -> Catalog:
     """The catalog of the snapshot in use, loaded on first use and again when it changes."""
-    return Catalog.open(snapshot_path(knowledge_dir))
+    return Catalog.open(snapshot_path())
 
 
 def staleness(dates: list[str], today: date | None = None) -> str | None:
