@@ -124,6 +124,15 @@ def test_a_bad_case_is_refused_naming_its_field(case: dict, field: str, tmp_path
         battery.load(tmp_path)
 
 
+def test_near_domain_is_read_beside_the_checks_too(tmp_path: Path) -> None:
+    # The writers' brief lists near_domain with decline and tool, so writers put it there.
+    case = {"id": "a", "category": "out_of_scope", "turns": ["q"],
+            "expect": {"decline": True, "near_domain": True, "tool": "none"}}  # fmt: skip
+    (tmp_path / "batch.yaml").write_text(yaml.safe_dump([case]))
+    (loaded,) = battery.load(tmp_path)
+    assert loaded["near_domain"] is True and "near_domain" not in loaded["expect"]
+
+
 def test_the_shipped_battery_is_blind_sized_and_sourced() -> None:
     cases = battery.load(REPO / "evals" / "cases" / "real")
     assert len(cases) >= 200

@@ -54,6 +54,9 @@ def validate(case: Any, where: str) -> None:
             raise ValueError(f"{where}: missing field {key!r}")
     if case["category"] not in CATEGORIES:
         raise ValueError(f"{where}: category {case['category']!r} is not one of {CATEGORIES}")
+    expect = case["expect"]
+    if isinstance(expect, dict) and "near_domain" in expect and "near_domain" not in case:
+        case["near_domain"] = expect.pop("near_domain")  # the brief lists it with the checks
     if case["category"] == "out_of_scope" and not isinstance(case.get("near_domain"), bool):
         raise ValueError(f"{where}: an out_of_scope case needs near_domain: true or false")
     turns = case["turns"]
