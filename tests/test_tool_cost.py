@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assistant.tools import estimate_cost
+from assistant.tools.prices import catalog
 
 FIXTURE = Path(__file__).parent / "data" / "prices_fixture.csv"
 
@@ -199,7 +200,26 @@ def test_sagemaker_vs_eks_for_one_g5_all_month_on_the_shipped_catalog(
     assert opts["sagemaker"].monthly_usd == round(sm * 730, 2)
     assert opts["eks"].bill_usd == round(ec2 * 730, 2) + round(fee * 730, 2)
     assert opts["eks"].monthly_usd == pytest.approx(opts["eks"].bill_usd + 3750, abs=0.01)
-    assert any("no sourced" in n or "no equivalent" in n for n in r.notes)  # GCP rows missing
+    # Vertex AI's own price for the L4 twin in Google's default region (prediction table)
+    (vertex,) = opts["vertex"].assumptions
+    assert (vertex.unit_price, vertex.region, vertex.estimate) == (0.8129, "us-central1", False)
+    assert vertex.source == "https://cloud.google.com/vertex-ai/pricing"
+
+
+def test_vertex_ai_without_a_google_price_is_a_flagged_estimate_with_its_formula() -> None:
+    # No Vertex AI price for g2-standard-8 in europe-west1: Compute Engine's there times the
+    # g2-standard machines' Vertex/Compute Engine ratio where Google publishes both
+    r = estimate_cost(instance_type="g2-standard-8", region="europe-west1", platforms=["vertex"])
+    (vertex,) = r.options[0].assumptions
+    ce = catalog().find("g2-standard-8", "europe-west1", "on-demand", "compute-engine")[0].usd
+    expected = f"Compute Engine g2-standard-8 in europe-west1 ${ce:g}/h x 1.1"
+    assert vertex.estimate and vertex.formula.startswith(expected)
+    assert 1.05 * ce < vertex.unit_price < 1.3 * ce
+    assert any(n.startswith("the Vertex AI price is an estimate") for n in r.notes)
+    # training without Google's training figure: the prediction price, flagged as such
+    t = estimate_cost(instance_type="a2-highgpu-1g", workload="training", platforms=["vertex"])
+    (train,) = t.options[0].assumptions
+    assert train.estimate and train.unit_price == 4.2245 and "prediction price" in train.formula
 
 
 def test_a_region_prices_the_instance_there_and_sagemaker_as_a_flagged_estimate() -> None:

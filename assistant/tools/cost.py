@@ -31,7 +31,7 @@ from assistant.tools.cost_prices import (
     regions_with,
     sagemaker_row,
     spot_factor,
-    table_row,
+    vertex_row,
 )
 from assistant.tools.inputs import validated
 from assistant.tools.prices import catalog as snapshot
@@ -340,8 +340,11 @@ def estimate_cost(
         if aws_row is not None and "eks" in wanted:
             self_managed("eks", aws_row, "eks")
         if gcp_row is not None and "vertex" in wanted:
-            vx = table_row("vertex_ai", gcp_row["instance_type"], gcp_row.get("region"))
+            vx = vertex_row(gcp_row, "training" if req.workload == "training" else "prediction")
             if vx is not None:
+                if vx.get("estimate"):
+                    notes.append(f"the Vertex AI price is an estimate, not a list price: "
+                                 f"{vx['formula']}.")  # fmt: skip
                 managed("vertex", vx)
             else:
                 notes.append(f"no sourced Vertex AI price for {_region_note(gcp_row, 'gcp')}: "

@@ -274,3 +274,68 @@ def spot_factor(ec2: dict[str, str]) -> float | None:
     """EC2's spot price over its on-demand price for this instance and region."""
     on_demand, spot = _num(ec2, "usd_per_hour"), _num(ec2, "spot_usd_per_hour")
     return spot / on_demand if on_demand and spot is not None and spot <= on_demand else None
+
+
+def vertex_row(gce: dict[str, str], component: str) -> dict[str, object] | None:
+    """Vertex AI's price for the Compute Engine machine of `gce` and the `component`
+    (training, prediction): the user's file, else Google's figure in the snapshot for that
+    region; for training without one, the machine's prediction price (Google's two tables
+    agree where both are published), flagged; else an estimate from the Compute Engine
+    price times the family's Vertex-to-Compute-Engine ratio, flagged, with its formula."""
+    name, region = gce["instance_type"], gce.get("region", DEFAULT_REGION["gcp"])
+    for row in override_rows():
+        if (row.get("service"), row.get("instance_type"), row.get("region")) == (
+            "vertex_ai", name, region):  # fmt: skip
+            return dict(row)
+    listed = _vertex_listed(name, region)
+    if component in listed:
+        return _as_plain(listed[component])
+    if component == "training" and "prediction" in listed:
+        served = listed["prediction"]
+        return dict(_as_plain(served), estimate=True,
+                    formula=f"Vertex AI's prediction price for {name} in {region}, "
+                            f"${served.usd:g}/h: Google's training table for it is not in the "
+                            "snapshot (the two tables agree where both are: n1-standard-4 in "
+                            "us-central1, $0.21849885 and $0.2186)")  # fmt: skip
+    ce_price = _num(gce, "usd_per_hour")
+    ratio, basis = _vertex_ratio(name)
+    if ce_price is None or ratio is None:
+        return None
+    usd = round(ce_price * ratio, 4)
+    return {"instance_type": name, "region": region, "usd_per_hour": usd,
+            "spot_usd_per_hour": "", "source": gce["source"], "as_of": gce["as_of"],
+            "estimate": True,
+            "formula": f"Compute Engine {name} in {region} ${ce_price:g}/h x {ratio:.3f} "
+                       f"({basis}) = ${usd:g}/h"}  # fmt: skip
+
+
+def _vertex_listed(name: str, region: str) -> dict[str, PriceRow]:
+    rows = snapshot().find(name, region, "on-demand", service="vertex-ai")
+    return {r.component: r for r in rows if r.unit == "hour"}
+
+
+def _as_plain(row: PriceRow) -> dict[str, object]:
+    return {"instance_type": row.sku, "region": row.region, "usd_per_hour": row.usd,
+            "spot_usd_per_hour": "", "source": row.source, "as_of": row.source_version}  # fmt: skip
+
+
+def _vertex_ratio(name: str) -> tuple[float | None, str]:
+    """Vertex AI's prediction price over Compute Engine's for machines of this family
+    (n1-standard, g2-standard, a2-highgpu, ...), else of its series (n1, c3, ...): the
+    median over every machine and region where Google publishes both."""
+    parts = name.split("-")
+    for prefix in dict.fromkeys(("-".join(parts[:2]) + "-", parts[0] + "-")):
+        found = []
+        for vx in snapshot().of_service("vertex-ai"):
+            if vx.unit != "hour" or vx.component != "prediction" or not vx.sku.startswith(prefix):
+                continue
+            same = snapshot().find(vx.sku, vx.region, "on-demand", service="compute-engine")
+            ce = [r for r in same if r.unit == "hour"]
+            if ce:
+                found.append(vx.usd / ce[0].usd)
+        if found:
+            what = prefix.rstrip("-")
+            return statistics.median(found), (
+                f"the {what} machines' Vertex AI/Compute Engine ratio, {len(found)} prices"
+            )
+    return None, ""
