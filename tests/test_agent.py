@@ -209,3 +209,20 @@ def test_a_region_code_reaches_estimate_cost_and_carries_into_a_follow_up() -> N
     second = plan("and in eu-west-1?", history)
     assert second.calls[0].args["region"] == "eu-west-1"
     assert second.calls[0].args["instance_type"] == "g5.2xlarge"
+
+
+def test_a_cost_answer_leads_with_the_instance_asked_about_then_the_cheaper_ones() -> None:
+    from assistant.agent import render
+    from assistant.tools import estimate_cost
+
+    def lead(**fields: Any) -> str:
+        result = estimate_cost(**fields).model_dump()
+        return render.cost(result, lambda source, heading: "")[0]
+
+    # Vertex AI's L4 twin is cheaper than SageMaker's ml.g5.xlarge, yet the question was
+    # about ml.g5.xlarge: its price comes first, the cheaper options after it
+    asked = lead(instance_type="ml.g5.xlarge")
+    assert asked.startswith("**SageMaker: $1,028.13 a month** (1 x ml.g5.xlarge in us-east-1")
+    assert "compared: Vertex AI $" in asked and "(g2-standard-4)" in asked
+    # the instance left to the tool's default: the cheapest leads, as before
+    assert lead(hours_per_month=730).startswith("**Cheapest: Vertex AI at $")

@@ -65,7 +65,7 @@ def cost(result: dict[str, Any], cite: Cite) -> list[str]:
             f"- {n}" for n in result["notes"]
         ]
     by_cost = sorted(options, key=lambda o: o["monthly_usd"])
-    best = by_cost[0]
+    best = asked_option(result) or by_cost[0]
     region = next((a.get("region") for a in best["assumptions"] if a.get("region")), "")
     what = (
         f"{inputs['requests_per_month']:,} serverless requests"
@@ -74,12 +74,18 @@ def cost(result: dict[str, Any], cite: Cite) -> list[str]:
         + (f" in {region}" if region else "")
         + f", {inputs['hours_per_month']:g} h a month, {inputs['workload']}"
     )
+    rest = [o for o in by_cost if o is not best]
     others = "; ".join(f"{PLATFORM.get(o['platform'], o['platform'])} {money(o['monthly_usd'])}"
-                       for o in by_cost[1:])  # fmt: skip
+                       + (f" ({o['instance_type']})" if o["instance_type"] != best["instance_type"]
+                          else "")
+                       for o in rest)  # fmt: skip
+    name = PLATFORM.get(best["platform"], best["platform"])
+    cheapest = best is by_cost[0] or best["monthly_usd"] <= by_cost[0]["monthly_usd"]
+    lead = (f"**Cheapest: {name} at {money(best['monthly_usd'])} a month**" if cheapest
+            else f"**{name}: {money(best['monthly_usd'])} a month**")  # fmt: skip
     lines = [
-        f"**Cheapest: {PLATFORM.get(best['platform'], best['platform'])} at "
-        f"{money(best['monthly_usd'])} a month** ({what})"
-        + (f"; then {others}" if others else "")
+        f"{lead} ({what})"
+        + (f"; then {others}" if others and cheapest else f"; compared: {others}" if others else "")
         + ". (Computed by `estimate_cost` from the price catalog.)",
         "",
         "| platform | instance | total a month | cloud bill | arithmetic |",
@@ -110,6 +116,20 @@ def cost(result: dict[str, Any], cite: Cite) -> list[str]:
     if prices:
         lines += ["", "Unit prices used:"] + list(prices.values())
     return lines
+
+
+def asked_option(result: dict[str, Any]) -> dict[str, Any] | None:
+    """The option on the instance the question named (`ml.g5.xlarge` is SageMaker's; a bare
+    `g5.xlarge` EKS's, else SageMaker's twin), the cheapest of several; None when the
+    instance was the tool's default or is not among the options."""
+    options = result["options"]
+    named = str(result["inputs"].get("instance_type") or "").lower()
+    if not named or any(a.startswith("instance_type = ") for a in result["assumptions"]):
+        return None
+    exact = [o for o in options if o["instance_type"].lower() == named]
+    base = named.removeprefix("ml.")
+    twins = exact or [o for o in options if o["instance_type"].lower().removeprefix("ml.") == base]
+    return min(twins, key=lambda o: o["monthly_usd"]) if twins else None
 
 
 def accelerator(result: dict[str, Any], cite: Cite) -> list[str]:
