@@ -14,12 +14,21 @@ to L4); CPU instances map to the GCP type with the nearest vCPU count.
 from __future__ import annotations
 
 import difflib
-import math
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from typing import Any
 
 from assistant.tools.catalog import prices
+from assistant.tools.cost_models import (
+    CLUSTER_HOURS,
+    DEFAULTS,
+    PLATFORMS,
+    CostEstimate,
+    CostOption,
+    CostRequest,
+    Line,
+    PriceAssumption,
+    _assumption,
+)
+from assistant.tools.cost_parts import break_even, serverless
 from assistant.tools.cost_prices import (
     DEFAULT_REGION,
     _num,
@@ -39,96 +48,6 @@ from assistant.tools.prices import staleness
 from assistant.tools.prices.skypilot import SOURCES
 
 SNAPSHOT_SOURCES = tuple(SOURCES.values())  # the snapshot's rows cite these pages
-
-Platform = Literal["sagemaker", "eks", "vertex", "gke"]
-PLATFORMS: tuple[str, ...] = ("sagemaker", "eks", "vertex", "gke")
-CLUSTER_HOURS = 730  # a cluster stands all month, whatever its nodes do
-MAX_USD = 1e12  # beyond any real salary: keeps every total finite and exact to the cent
-MAX_REQUESTS = 10**12  # a month of ~380k requests a second, far past one endpoint
-
-DEFAULTS: dict[str, Any] = {
-    "workload": "inference",
-    "instance_type": "ml.g5.xlarge",
-    "instance_count": 1,
-    "hours_per_month": 730.0,
-    "spot": False,
-    "mode": "realtime",
-    "models": 1,
-    "engineer_cost": 180_000.0,
-    "ops_fraction": 0.25,
-    "region": None,  # the provider's default region, named in the assumptions
-}
-
-
-class CostRequest(BaseModel):
-    """The workload to price. Missing fields take `DEFAULTS`, listed as assumptions."""
-
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-
-    workload: Literal["inference", "training"] = DEFAULTS["workload"]
-    instance_type: str = Field(DEFAULTS["instance_type"], min_length=1)
-    instance_count: int = Field(DEFAULTS["instance_count"], ge=1, le=10_000)
-    hours_per_month: float = Field(DEFAULTS["hours_per_month"], ge=0, le=744)
-    spot: bool = DEFAULTS["spot"]
-    mode: Literal["realtime", "serverless", "async", "batch", "multi_model"] = DEFAULTS["mode"]
-    models: int = Field(DEFAULTS["models"], ge=1, le=100_000)
-    requests_per_month: int | None = Field(None, ge=0, le=MAX_REQUESTS)
-    avg_duration_ms: float | None = Field(None, gt=0, le=900_000)
-    memory_gb: float | None = Field(None, ge=1, le=6)
-    platforms: list[Platform] | None = None
-    region: str | None = Field(
-        DEFAULTS["region"], min_length=1, max_length=40,
-        description="the instance's region, e.g. eu-west-1 (default: us-east-1 or us-central1)",
-    )  # fmt: skip
-    engineer_cost: float = Field(DEFAULTS["engineer_cost"], gt=0, le=MAX_USD)
-    ops_fraction: float = Field(DEFAULTS["ops_fraction"], ge=0, le=10)
-
-    @field_validator("hours_per_month", "ops_fraction")
-    @classmethod
-    def _no_negative_zero(cls, value: float) -> float:
-        return value + 0.0  # -0.0 would print as "-0 h" and "$-0.0"
-
-
-class Line(BaseModel):
-    item: str
-    usd: float
-    formula: str
-
-
-class PriceAssumption(BaseModel):
-    item: str
-    unit_price: float
-    unit: str
-    source: str
-    as_of: str
-    region: str = ""
-    estimate: bool = Field(False, description="derived by us, not a provider's list price")
-    formula: str = Field("", description="how an estimate was derived")
-
-
-class CostOption(BaseModel):
-    platform: str
-    monthly_usd: float
-    bill_usd: float = Field(description="what the cloud invoices, without engineer time")
-    instance_type: str
-    breakdown: list[Line]
-    assumptions: list[PriceAssumption]
-
-
-class BreakEven(BaseModel):
-    self_managed: str
-    managed: str
-    instances: int | None = Field(description="instances from which self-managed is cheaper")
-    detail: str
-
-
-class CostEstimate(BaseModel):
-    options: list[CostOption]
-    cheapest: str | None
-    notes: list[str]
-    break_even: list[BreakEven]
-    assumptions: list[str]
-    inputs: dict[str, Any]
 
 
 def _resolve(instance_type: str, region: str | None) -> tuple[str, dict[str, str], str]:
@@ -171,22 +90,6 @@ def _price(row: dict[str, Any], spot: bool) -> tuple[float, str, bool]:
     if spot and spot_price is not None and spot_price <= on_demand:
         return spot_price, "spot", True
     return on_demand, "on-demand", False
-
-
-def _assumption(
-    item: str, row: dict[str, Any], price: float, unit: str, formula: str = ""
-) -> PriceAssumption:
-    formula = formula or str(row.get("formula", "") if row.get("estimate") else "")
-    return PriceAssumption(
-        item=item,
-        unit_price=price,
-        unit=unit,
-        source=str(row.get("source", "")),
-        as_of=str(row.get("as_of", "")),
-        region=str(row.get("region", "")),
-        estimate=bool(formula),
-        formula=formula,
-    )
 
 
 def _fee_row(service: str) -> dict[str, str] | None:
@@ -313,7 +216,7 @@ def estimate_cost(
         )
 
     if req.mode == "serverless":
-        _serverless(req, wanted, options, notes)
+        serverless(req, wanted, options, notes)
     else:
         if aws_row is not None and "sagemaker" in wanted:
             component = ("training" if req.workload == "training"
@@ -369,91 +272,7 @@ def estimate_cost(
         options=options,
         cheapest=cheapest,
         notes=list(dict.fromkeys(notes)),
-        break_even=_break_even(options, req),
+        break_even=break_even(options, req),
         assumptions=assumptions,
         inputs=req.model_dump(),
     )
-
-
-def _serverless(
-    req: CostRequest, wanted: list[str], options: list[CostOption], notes: list[str]
-) -> None:
-    if "sagemaker" not in wanted:
-        notes.append("serverless mode is priced for SageMaker only.")
-        return
-    missing = [
-        n for n in ("requests_per_month", "avg_duration_ms", "memory_gb") if getattr(req, n) is None
-    ]
-    if missing:
-        raise ValueError(f"{', '.join(missing)}: required when mode is 'serverless'")
-    row = next(
-        (
-            r
-            for r in prices()
-            if r.get("service") == "sagemaker_serverless" and r.get("unit") == "gb-second"
-        ),
-        None,
-    )
-    if row is None:
-        notes.append("no sourced SageMaker Serverless price in the catalog.")
-        return
-    price = _num(row, "usd_per_hour") or 0.0  # per GB-second for this row's unit
-    assert req.requests_per_month is not None and req.avg_duration_ms is not None
-    assert req.memory_gb is not None
-    gb_seconds = req.requests_per_month * req.avg_duration_ms / 1000 * req.memory_gb
-    usd = gb_seconds * price
-    options.append(
-        CostOption(
-            platform="sagemaker",
-            monthly_usd=round(usd, 2),
-            bill_usd=round(usd, 2),
-            instance_type="serverless",
-            breakdown=[
-                Line(
-                    item="serverless compute",
-                    usd=round(usd, 2),
-                    formula=f"{req.requests_per_month:,} requests x "
-                    f"{req.avg_duration_ms / 1000:g} s x {req.memory_gb:g} GB x "
-                    f"${price:g}/GB-s",
-                )
-            ],
-            assumptions=[_assumption("SageMaker Serverless", row, price, "USD/GB-second")],
-        )
-    )
-    notes.append("serverless data-processing charges are not included.")
-
-
-def _break_even(options: list[CostOption], req: CostRequest) -> list[BreakEven]:
-    by = {o.platform: o for o in options}
-    out = []
-    per_instance = max(1, req.instance_count * (req.models if req.mode == "realtime" else 1))
-    for mine, theirs in (("eks", "sagemaker"), ("gke", "vertex")):
-        if mine not in by or theirs not in by:
-            continue
-        compute_mine = by[mine].breakdown[0].usd / per_instance
-        fixed = sum(line.usd for line in by[mine].breakdown[1:])
-        compute_theirs = by[theirs].breakdown[0].usd / per_instance
-        saving = compute_theirs - compute_mine
-        if saving <= 0:
-            out.append(
-                BreakEven(
-                    self_managed=mine,
-                    managed=theirs,
-                    instances=None,
-                    detail=f"{theirs} costs no more per instance than {mine}: "
-                    "self-managed never breaks even on price.",
-                )
-            )
-            continue
-        n = math.floor(fixed / saving) + 1
-        out.append(
-            BreakEven(
-                self_managed=mine,
-                managed=theirs,
-                instances=n,
-                detail=f"${fixed:,.2f} fixed a month (cluster fee and engineer "
-                f"time) / ${saving:,.2f} saved per instance a month -> "
-                f"{mine} is cheaper from {n} instances",
-            )
-        )
-    return out

@@ -1,0 +1,94 @@
+"""Parts of `estimate_cost`: SageMaker Serverless by the GB-second and the break-even
+between a self-managed cluster and the managed platform."""
+
+from __future__ import annotations
+
+import math
+
+from assistant.tools.catalog import prices
+from assistant.tools.cost_models import BreakEven, CostOption, CostRequest, Line, _assumption
+from assistant.tools.cost_prices import _num
+
+
+def serverless(
+    req: CostRequest, wanted: list[str], options: list[CostOption], notes: list[str]
+) -> None:
+    if "sagemaker" not in wanted:
+        notes.append("serverless mode is priced for SageMaker only.")
+        return
+    missing = [
+        n for n in ("requests_per_month", "avg_duration_ms", "memory_gb") if getattr(req, n) is None
+    ]
+    if missing:
+        raise ValueError(f"{', '.join(missing)}: required when mode is 'serverless'")
+    row = next(
+        (
+            r
+            for r in prices()
+            if r.get("service") == "sagemaker_serverless" and r.get("unit") == "gb-second"
+        ),
+        None,
+    )
+    if row is None:
+        notes.append("no sourced SageMaker Serverless price in the catalog.")
+        return
+    price = _num(row, "usd_per_hour") or 0.0  # per GB-second for this row's unit
+    assert req.requests_per_month is not None and req.avg_duration_ms is not None
+    assert req.memory_gb is not None
+    gb_seconds = req.requests_per_month * req.avg_duration_ms / 1000 * req.memory_gb
+    usd = gb_seconds * price
+    options.append(
+        CostOption(
+            platform="sagemaker",
+            monthly_usd=round(usd, 2),
+            bill_usd=round(usd, 2),
+            instance_type="serverless",
+            breakdown=[
+                Line(
+                    item="serverless compute",
+                    usd=round(usd, 2),
+                    formula=f"{req.requests_per_month:,} requests x "
+                    f"{req.avg_duration_ms / 1000:g} s x {req.memory_gb:g} GB x "
+                    f"${price:g}/GB-s",
+                )
+            ],
+            assumptions=[_assumption("SageMaker Serverless", row, price, "USD/GB-second")],
+        )
+    )
+    notes.append("serverless data-processing charges are not included.")
+
+
+def break_even(options: list[CostOption], req: CostRequest) -> list[BreakEven]:
+    by = {o.platform: o for o in options}
+    out = []
+    per_instance = max(1, req.instance_count * (req.models if req.mode == "realtime" else 1))
+    for mine, theirs in (("eks", "sagemaker"), ("gke", "vertex")):
+        if mine not in by or theirs not in by:
+            continue
+        compute_mine = by[mine].breakdown[0].usd / per_instance
+        fixed = sum(line.usd for line in by[mine].breakdown[1:])
+        compute_theirs = by[theirs].breakdown[0].usd / per_instance
+        saving = compute_theirs - compute_mine
+        if saving <= 0:
+            out.append(
+                BreakEven(
+                    self_managed=mine,
+                    managed=theirs,
+                    instances=None,
+                    detail=f"{theirs} costs no more per instance than {mine}: "
+                    "self-managed never breaks even on price.",
+                )
+            )
+            continue
+        n = math.floor(fixed / saving) + 1
+        out.append(
+            BreakEven(
+                self_managed=mine,
+                managed=theirs,
+                instances=n,
+                detail=f"${fixed:,.2f} fixed a month (cluster fee and engineer "
+                f"time) / ${saving:,.2f} saved per instance a month -> "
+                f"{mine} is cheaper from {n} instances",
+            )
+        )
+    return out
