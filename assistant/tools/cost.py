@@ -17,6 +17,7 @@ import difflib
 from typing import Any
 
 from assistant.tools.catalog import prices
+from assistant.tools.cost_managed import sagemaker_row, spot_factor, vertex_row
 from assistant.tools.cost_models import (
     CLUSTER_HOURS,
     DEFAULTS,
@@ -38,9 +39,6 @@ from assistant.tools.cost_prices import (
     known_regions,
     override_rows,
     regions_with,
-    sagemaker_row,
-    spot_factor,
-    vertex_row,
 )
 from assistant.tools.inputs import validated
 from assistant.tools.prices import catalog as snapshot

@@ -1,0 +1,176 @@
+"""The managed platforms' prices for `estimate_cost`: SageMaker and Vertex AI from the
+providers' figures in the snapshot where published, else flagged estimates with their
+formula; Azure ML at the VM's price (Microsoft adds no surcharge).
+
+A price row here is a plain dict, as in `cost_prices`.
+"""
+
+from __future__ import annotations
+
+import statistics
+
+from assistant.tools.catalog import prices
+from assistant.tools.cost_prices import (
+    DEFAULT_REGION,
+    TABLE_REGION,
+    _num,
+    instance_row,
+    known_provider,
+    override_rows,
+    table_row,
+)
+from assistant.tools.prices import catalog as snapshot
+from assistant.tools.prices.row import PriceRow
+
+
+def sagemaker_row(ec2: dict[str, str], component: str = "hosting") -> dict[str, object] | None:
+    """SageMaker's price for the `ml.` twin of an EC2 row and the `component` (hosting,
+    training, batch-transform): the user's file, else AWS's own figure in the snapshot,
+    else the sourced table, for that region; else an estimate from the EC2 price there."""
+    name, region = f"ml.{ec2['instance_type']}", ec2.get("region", DEFAULT_REGION["aws"])
+    for row in override_rows():
+        if (row.get("service"), row.get("instance_type"), row.get("region")) == (
+            "sagemaker", name, region):  # fmt: skip
+            return dict(row)
+    own = _sagemaker_listed(name, region, component)
+    if own is not None:
+        return own
+    listed = table_row("sagemaker", name, region)
+    if listed is not None:
+        return dict(listed)
+    ec2_price = _num(ec2, "usd_per_hour")
+    ratio, basis = _sagemaker_ratio(ec2["instance_type"], component)
+    if ec2_price is None or ratio is None:
+        return None
+    usd = round(ec2_price * ratio, 4)
+    return {
+        "instance_type": name,
+        "region": region,
+        "usd_per_hour": usd,
+        "spot_usd_per_hour": "",
+        "source": ec2["source"],
+        "as_of": ec2["as_of"],
+        "estimate": True,
+        "formula": f"EC2 {ec2['instance_type']} in {region} ${ec2_price:g}/h x {ratio:.3f} "
+                   f"({basis}) = ${usd:g}/h",
+    }  # fmt: skip
+
+
+def _sagemaker_listed(name: str, region: str, component: str) -> dict[str, object] | None:
+    rows = [r for r in snapshot().find(name, region, "on-demand", service="sagemaker")
+            if r.component == component]  # fmt: skip
+    if not rows:
+        return None
+    row = rows[0]
+    return {"instance_type": row.sku, "region": row.region, "usd_per_hour": row.usd,
+            "spot_usd_per_hour": "", "source": row.source, "as_of": row.source_version}  # fmt: skip
+
+
+def _sagemaker_ratio(name: str, component: str = "hosting") -> tuple[float | None, str]:
+    """SageMaker's price over EC2's for this instance, else the median over its family,
+    wherever AWS lists both (the snapshot's figures first, else the sourced table's in
+    us-east-1)."""
+
+    def ratios(instance: str) -> list[tuple[float, str]]:
+        out = []
+        for sm in snapshot().find(f"ml.{instance}", purchase="on-demand", service="sagemaker"):
+            ec2 = instance_row("ec2", instance, sm.region) if sm.component == component else None
+            base = _num(ec2, "usd_per_hour") if ec2 else None
+            if base:
+                out.append((sm.usd / base, sm.region))
+        if not out:
+            region = TABLE_REGION["aws"]
+            sm_row = table_row("sagemaker", f"ml.{instance}", region)
+            ec2 = instance_row("ec2", instance, region) if known_provider(instance) else None
+            a = _num(sm_row, "usd_per_hour") if sm_row else None
+            b = _num(ec2, "usd_per_hour") if ec2 else None
+            if a and b:
+                out.append((a / b, region))
+        return out
+
+    own = ratios(name)
+    if own:
+        return own[0][0], f"ml.{name} over {name} in {own[0][1]}"
+    family = name.split(".")[0]
+    twins = {r.sku[3:] for r in snapshot().of_service("sagemaker")
+             if r.sku.startswith(f"ml.{family}.")}  # fmt: skip
+    twins |= {r["instance_type"][3:] for r in prices()
+              if r.get("service") == "sagemaker"
+              and r["instance_type"].startswith(f"ml.{family}.")}  # fmt: skip
+    found = [x for twin in sorted(twins) for x, _ in ratios(twin)]
+    if not found:
+        return None, ""
+    return statistics.median(
+        found
+    ), f"the {family} family's SageMaker/EC2 ratio, {len(found)} prices"
+
+
+def spot_factor(ec2: dict[str, str]) -> float | None:
+    """EC2's spot price over its on-demand price for this instance and region."""
+    on_demand, spot = _num(ec2, "usd_per_hour"), _num(ec2, "spot_usd_per_hour")
+    return spot / on_demand if on_demand and spot is not None and spot <= on_demand else None
+
+
+def vertex_row(gce: dict[str, str], component: str) -> dict[str, object] | None:
+    """Vertex AI's price for the Compute Engine machine of `gce` and the `component`
+    (training, prediction): the user's file, else Google's figure in the snapshot for that
+    region; for training without one, the machine's prediction price (Google's two tables
+    agree where both are published), flagged; else an estimate from the Compute Engine
+    price times the family's Vertex-to-Compute-Engine ratio, flagged, with its formula."""
+    name, region = gce["instance_type"], gce.get("region", DEFAULT_REGION["gcp"])
+    for row in override_rows():
+        if (row.get("service"), row.get("instance_type"), row.get("region")) == (
+            "vertex_ai", name, region):  # fmt: skip
+            return dict(row)
+    listed = _vertex_listed(name, region)
+    if component in listed:
+        return _as_plain(listed[component])
+    if component == "training" and "prediction" in listed:
+        served = listed["prediction"]
+        return dict(_as_plain(served), estimate=True,
+                    formula=f"Vertex AI's prediction price for {name} in {region}, "
+                            f"${served.usd:g}/h: Google's training table for it is not in the "
+                            "snapshot (the two tables agree where both are: n1-standard-4 in "
+                            "us-central1, $0.21849885 and $0.2186)")  # fmt: skip
+    ce_price = _num(gce, "usd_per_hour")
+    ratio, basis = _vertex_ratio(name)
+    if ce_price is None or ratio is None:
+        return None
+    usd = round(ce_price * ratio, 4)
+    return {"instance_type": name, "region": region, "usd_per_hour": usd,
+            "spot_usd_per_hour": "", "source": gce["source"], "as_of": gce["as_of"],
+            "estimate": True,
+            "formula": f"Compute Engine {name} in {region} ${ce_price:g}/h x {ratio:.3f} "
+                       f"({basis}) = ${usd:g}/h"}  # fmt: skip
+
+
+def _vertex_listed(name: str, region: str) -> dict[str, PriceRow]:
+    rows = snapshot().find(name, region, "on-demand", service="vertex-ai")
+    return {r.component: r for r in rows if r.unit == "hour"}
+
+
+def _as_plain(row: PriceRow) -> dict[str, object]:
+    return {"instance_type": row.sku, "region": row.region, "usd_per_hour": row.usd,
+            "spot_usd_per_hour": "", "source": row.source, "as_of": row.source_version}  # fmt: skip
+
+
+def _vertex_ratio(name: str) -> tuple[float | None, str]:
+    """Vertex AI's prediction price over Compute Engine's for machines of this family
+    (n1-standard, g2-standard, a2-highgpu, ...), else of its series (n1, c3, ...): the
+    median over every machine and region where Google publishes both."""
+    parts = name.split("-")
+    for prefix in dict.fromkeys(("-".join(parts[:2]) + "-", parts[0] + "-")):
+        found = []
+        for vx in snapshot().of_service("vertex-ai"):
+            if vx.unit != "hour" or vx.component != "prediction" or not vx.sku.startswith(prefix):
+                continue
+            same = snapshot().find(vx.sku, vx.region, "on-demand", service="compute-engine")
+            ce = [r for r in same if r.unit == "hour"]
+            if ce:
+                found.append(vx.usd / ce[0].usd)
+        if found:
+            what = prefix.rstrip("-")
+            return statistics.median(found), (
+                f"the {what} machines' Vertex AI/Compute Engine ratio, {len(found)} prices"
+            )
+    return None, ""
