@@ -226,3 +226,23 @@ def test_a_cost_answer_leads_with_the_instance_asked_about_then_the_cheaper_ones
     assert "compared: Vertex AI $" in asked and "(g2-standard-4)" in asked
     # the instance left to the tool's default: the cheapest leads, as before
     assert lead(hours_per_month=730).startswith("**Cheapest: Vertex AI at $")
+
+
+@pytest.mark.parametrize(
+    ("question", "instance", "region"),
+    [
+        ("What does a Standard_NC24ads_A100_v4 cost a month in westeurope?",
+         "standard_nc24ads_a100_v4", "westeurope"),
+        ("price of ND96isr_H100_v5 for 100 hours in eastus", "nd96isr_h100_v5", "eastus"),
+        ("How much is an NC8as_T4_v3 in swedencentral running 12 hours a day?",
+         "nc8as_t4_v3", "swedencentral"),
+    ],
+)  # fmt: skip
+def test_azure_sizes_and_region_codes_are_read_and_priced(
+    question: str, instance: str, region: str
+) -> None:
+    (call,) = plan(question).calls
+    assert call.name == "estimate_cost"
+    assert (call.args["instance_type"], call.args["region"]) == (instance, region)
+    result = TOOLS["estimate_cost"][0](call.args)
+    assert {o.platform for o in result.options} == {"azure-ml", "aks"}

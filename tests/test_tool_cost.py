@@ -253,7 +253,10 @@ def test_managed_spot_training_is_estimated_from_the_ec2_spot_discount() -> None
     ("args", "message"),
     [
         ({"instance_type": "g5.xlarge", "region": "eu-centrl-1"}, "closest known: eu-central-1"),
-        ({"instance_type": "Standard_NC24ads_A100_v4"}, "is an Azure VM"),
+        (
+            {"instance_type": "Standard_NC24ads_A100_v4", "region": "eu-west-1"},
+            "region: unknown 'eu-west-1' for AZURE",
+        ),
         ({"instance_type": "p5e.48xlarge"}, "no on-demand list price"),
         ({"instance_type": "n2-standard-4", "region": "us-east-1"}, "region: unknown"),
     ],
@@ -287,3 +290,31 @@ def test_a_spot_price_cites_the_spot_price_list(monkeypatch: pytest.MonkeyPatch)
         price.item == "g5.xlarge spot"
         and price.source == "https://aws.amazon.com/ec2/spot/pricing/"
     )
+
+
+def test_an_azure_vm_is_priced_on_azure_ml_and_aks_from_the_snapshot() -> None:
+    vm = catalog().find("Standard_NC24ads_A100_v4", "westeurope", "on-demand", "azure-vm")[0]
+    r = estimate_cost(instance_type="NC24ads_A100_v4", region="westeurope", hours_per_month=730)
+    opts = _by(r)
+    assert set(opts) == {"azure-ml", "aks"}
+    # Azure ML bills the VM's price (no surcharge), and says so with Microsoft's source
+    assert opts["azure-ml"].monthly_usd == round(vm.usd * 730, 2)
+    assert any("no surcharge" in n and "MicrosoftDocs" in n for n in r.notes)
+    # AKS: the same VM, the Standard tier's $0.10 a cluster-hour, and engineer time
+    fee = opts["aks"].breakdown[1]
+    assert (fee.item, fee.usd) == ("cluster fee", 73.0)
+    assert opts["aks"].bill_usd == round(vm.usd * 730, 2) + 73.0
+    assert "region = 'eastus' (default for AZURE" in " ".join(
+        estimate_cost(instance_type="Standard_NC24ads_A100_v4").assumptions
+    )
+
+
+def test_azure_is_compared_when_asked_with_the_same_gpu_in_the_nearest_region() -> None:
+    # Frankfurt on AWS -> Germany West Central on Azure; the A10G's class on Azure is the A10
+    r = estimate_cost(instance_type="ml.g5.2xlarge", region="eu-central-1",
+                      platforms=["sagemaker", "azure-ml"])  # fmt: skip
+    azure = _by(r)["azure-ml"]
+    (price,) = azure.assumptions
+    assert price.region == "germanywestcentral"
+    row = catalog().find(azure.instance_type, "germanywestcentral", "on-demand", "azure-vm")[0]
+    assert (row.accelerator, row.accelerator_count) == ("a10", 1)

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from assistant.tools.regions import AZURE_REGIONS
+
 HOURS_IN_MONTH = 730  # 24 x 365 / 12, the month the price tables use
 DAYS_IN_MONTH = 30
 WORKDAYS_IN_MONTH = 22
@@ -317,6 +319,10 @@ AWS_INSTANCE = re.compile(
 GCP_INSTANCE = re.compile(
     r"\b([a-z]\d[a-z]?-(?:standard|highgpu|ultragpu|megagpu|highmem|highcpu|edgegpu)-\d+g?)\b"
 )
+# Azure sizes: "Standard_NC24ads_A100_v4", "ND96isr_H100_v5", "D8s_v5" (any case)
+AZURE_INSTANCE = re.compile(
+    r"\b((?:standard_)?[a-z]{1,3}\d{1,3}[a-z-]*(?:_[a-z]+\d+[a-z]*)?_v\d)\b"
+)
 ACCELERATOR_WORDS = {
     "h200": "h200", "h100": "h100", "a100": "a100", "a10g": "a10g", "l4": "l4", "t4": "t4",
     "inferentia2": "inferentia2", "inferentia": "inferentia2", "inf2": "inferentia2",
@@ -325,7 +331,7 @@ ACCELERATOR_WORDS = {
 
 
 def instance_type(text: str) -> Fact | None:
-    m = AWS_INSTANCE.search(text) or GCP_INSTANCE.search(text)
+    m = AWS_INSTANCE.search(text) or GCP_INSTANCE.search(text) or AZURE_INSTANCE.search(text)
     if m:
         return Fact("instance_type", m.group(1), m.group(1))
     return None
@@ -340,8 +346,11 @@ REGION = re.compile(
 )
 
 
+AZURE_REGION = re.compile(r"\b(" + "|".join(sorted(AZURE_REGIONS, key=len, reverse=True)) + r")\b")
+
+
 def region(text: str) -> Fact | None:
-    m = REGION.search(text)
+    m = REGION.search(text) or AZURE_REGION.search(text)
     return Fact("region", m.group(1), m.group(1)) if m else None
 
 

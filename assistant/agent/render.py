@@ -20,7 +20,8 @@ OVERALL = {
     "kubernetes": "self-managed Kubernetes throughout",
     "hybrid": "hybrid",
 }
-PLATFORM = {"sagemaker": "SageMaker", "eks": "EKS", "vertex": "Vertex AI", "gke": "GKE"}
+PLATFORM = {"sagemaker": "SageMaker", "eks": "EKS", "vertex": "Vertex AI", "gke": "GKE",
+            "azure-ml": "Azure ML", "aks": "AKS"}  # fmt: skip
 _DEFAULT = re.compile(r"^(\w+) = (.*) \(default; pass \w+ to change it\)$")
 
 

@@ -17,11 +17,18 @@ import difflib
 from typing import Any
 
 from assistant.tools.catalog import prices
-from assistant.tools.cost_managed import sagemaker_row, spot_factor, vertex_row
+from assistant.tools.cost_managed import (
+    AZURE_ML_NOTE,
+    azure_ml_row,
+    sagemaker_row,
+    spot_factor,
+    vertex_row,
+)
 from assistant.tools.cost_models import (
+    CLOUD_OF,
     CLUSTER_HOURS,
+    DEFAULT_PLATFORMS,
     DEFAULTS,
-    PLATFORMS,
     CostEstimate,
     CostOption,
     CostRequest,
@@ -32,6 +39,7 @@ from assistant.tools.cost_models import (
 from assistant.tools.cost_parts import break_even, serverless
 from assistant.tools.cost_prices import (
     DEFAULT_REGION,
+    SERVICE_OF,
     _num,
     equivalent,
     instance_row,
@@ -46,6 +54,7 @@ from assistant.tools.prices import staleness
 from assistant.tools.prices.skypilot import SOURCES
 
 SNAPSHOT_SOURCES = tuple(SOURCES.values())  # the snapshot's rows cite these pages
+CLOUD_NAME = {"aws": "AWS", "gcp": "Google Cloud", "azure": "Azure"}
 
 
 def _resolve(instance_type: str, region: str | None) -> tuple[str, dict[str, str], str]:
@@ -55,11 +64,6 @@ def _resolve(instance_type: str, region: str | None) -> tuple[str, dict[str, str
     base = name[3:] if name.lower().startswith("ml.") else name
     provider = known_provider(base)
     if provider is None:
-        elsewhere = [r for r in snapshot().find(base) if r.provider == "azure"]
-        if elsewhere:
-            raise ValueError(f"instance_type: {elsewhere[0].sku} is an Azure VM; "
-                             "estimate_cost prices AWS and Google Cloud (find_prices lists "
-                             "Azure prices)")  # fmt: skip
         close = snapshot().closest(base) or difflib.get_close_matches(
             name, sorted({r["instance_type"] for r in prices()}), n=4, cutoff=0.5)  # fmt: skip
         hint = f"; closest known: {', '.join(close)}" if close else ""
@@ -70,7 +74,7 @@ def _resolve(instance_type: str, region: str | None) -> tuple[str, dict[str, str
         close = difflib.get_close_matches(where, known, n=4, cutoff=0.4)
         raise ValueError(f"region: unknown {region!r} for {provider.upper()}"
                          + (f"; closest known: {', '.join(close)}" if close else ""))  # fmt: skip
-    service = "ec2" if provider == "aws" else "compute_engine"
+    service = SERVICE_OF[provider]
     row = instance_row(service, base, where)
     if row is None:
         others = regions_with(service, base)[:6]
@@ -121,13 +125,14 @@ def estimate_cost(
     provider, base, region = _resolve(req.instance_type, req.region)
     named = f"region = {region!r} (default for {provider.upper()}; pass region to change it)"
     assumptions = [named if a.startswith("region = ") else a for a in assumptions]
-    other, moved = equivalent(base, provider, region, stated=req.region is not None)
-    aws_row = base if provider == "aws" else other
-    gcp_row = base if provider == "gcp" else other
-    wanted: list[str] = list(req.platforms) if req.platforms else list(PLATFORMS)
-    other_platforms = {"vertex", "gke"} if provider == "aws" else {"sagemaker", "eks"}
-    if moved and other_platforms & set(wanted):
-        notes.append(moved)
+    wanted: list[str] = list(req.platforms) if req.platforms else list(DEFAULT_PLATFORMS[provider])
+    rows: dict[str, dict[str, str] | None] = {provider: base}
+    for cloud in dict.fromkeys(CLOUD_OF[p] for p in wanted):
+        if cloud not in rows:
+            rows[cloud], moved = equivalent(base, provider, region, req.region is not None, cloud)
+            if moved:
+                notes.append(moved)
+    aws_row, gcp_row, azure_row = (rows.get(c) for c in ("aws", "gcp", "azure"))
     spot_allowed = req.spot and (req.workload == "training" or req.mode == "batch")
     if req.spot and not spot_allowed:
         notes.append(
@@ -197,11 +202,10 @@ def estimate_cost(
             )
         )
 
-    def managed(platform: str, row: dict[str, Any]) -> None:
+    def managed(platform: str, row: dict[str, Any], spot_ok: bool = True) -> None:
         opt: list[PriceAssumption] = []
-        line, _ = compute_line(
-            row, f"{row['instance_type']} compute", spot_allowed and req.workload == "training", opt
-        )
+        spot = spot_ok and spot_allowed and req.workload == "training"
+        line, _ = compute_line(row, f"{row['instance_type']} compute", spot, opt)
         options.append(
             CostOption(
                 platform=platform,
@@ -252,10 +256,15 @@ def estimate_cost(
                              "vertex left out.")  # fmt: skip
         if gcp_row is not None and "gke" in wanted:
             self_managed("gke", gcp_row, "gke")
-        if other is None:
-            notes.append(
-                f"no equivalent of {base['instance_type']} on the other cloud in the catalog."
-            )
+        if azure_row is not None and "azure-ml" in wanted:
+            managed("azure-ml", azure_ml_row(azure_row), spot_ok=False)
+            notes.append(AZURE_ML_NOTE + (": priced on-demand." if spot_allowed else "."))
+        if azure_row is not None and "aks" in wanted:
+            self_managed("aks", azure_row, "aks")
+        missing = [c for c, r in rows.items() if r is None]
+        if missing:
+            clouds = " or ".join(CLOUD_NAME[c] for c in missing)
+            notes.append(f"no equivalent of {base['instance_type']} on {clouds} in the catalog.")
     if req.mode == "serverless" or req.mode == "async":
         notes.append(
             "serverless endpoints have cold starts and no GPUs; async endpoints "

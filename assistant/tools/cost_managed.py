@@ -174,3 +174,21 @@ def _vertex_ratio(name: str) -> tuple[float | None, str]:
                 f"the {what} machines' Vertex AI/Compute Engine ratio, {len(found)} prices"
             )
     return None, ""
+
+
+# Microsoft: "Azure Machine Learning does not add any surcharge on top of the cost of the
+# virtual machines backing your compute cluster."
+AZURE_ML_SOURCE = ("https://github.com/MicrosoftDocs/architecture-center/blob/"
+                   "b630c4da02ae2e7d078b8ecd2548b0cfbb61a527/docs/reference-architectures/ai/"
+                   "mlops-python-content.md")  # fmt: skip
+
+
+def azure_ml_row(vm: dict[str, str]) -> dict[str, object]:
+    """Azure ML compute: the VM's own price (Microsoft adds no surcharge for Azure ML);
+    its low-priority VMs are not priced here, so no spot."""
+    return dict(vm, spot_usd_per_hour="")
+
+
+AZURE_ML_NOTE = (f"Azure ML is priced at its VM's list price: Microsoft adds no surcharge "
+                 f"for Azure ML compute ({AZURE_ML_SOURCE}); its low-priority VMs are not "
+                 "in the snapshot")  # fmt: skip

@@ -6,8 +6,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-Platform = Literal["sagemaker", "eks", "vertex", "gke"]
-PLATFORMS: tuple[str, ...] = ("sagemaker", "eks", "vertex", "gke")
+Platform = Literal["sagemaker", "eks", "vertex", "gke", "azure-ml", "aks"]
+PLATFORMS: tuple[str, ...] = ("sagemaker", "eks", "vertex", "gke", "azure-ml", "aks")
+CLOUD_OF = {"sagemaker": "aws", "eks": "aws", "vertex": "gcp", "gke": "gcp", "azure-ml": "azure",
+            "aks": "azure"}  # fmt: skip
+# Priced when the request names no platforms: AWS's and Google's for an instance of
+# either; Azure's for an Azure VM
+DEFAULT_PLATFORMS = {"aws": PLATFORMS[:4], "gcp": PLATFORMS[:4], "azure": PLATFORMS[4:]}
 CLUSTER_HOURS = 730  # a cluster stands all month, whatever its nodes do
 MAX_USD = 1e12  # beyond any real salary: keeps every total finite and exact to the cent
 MAX_REQUESTS = 10**12  # a month of ~380k requests a second, far past one endpoint

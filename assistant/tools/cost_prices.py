@@ -22,28 +22,17 @@ from assistant.tools.catalog import _read_prices, prices
 from assistant.tools.prices import catalog as snapshot
 from assistant.tools.prices import override_path
 from assistant.tools.prices.row import PriceRow
+from assistant.tools.regions import DEFAULT_REGION, nearest
 
-DEFAULT_REGION = {"aws": "us-east-1", "gcp": "us-central1"}
-SNAPSHOT_SERVICE = {"ec2": "ec2", "compute_engine": "compute-engine"}
-TABLE_REGION = DEFAULT_REGION  # the regions the sourced table's managed rows are for
-EQUIVALENT_ACCELERATOR = {"a10g": "l4"}  # no A10G on Google Cloud; L4 is the same class
-# The nearest region of the other cloud, for a cross-cloud comparison (same metro or
-# country where both have one; https://aws.amazon.com/about-aws/global-infrastructure/
-# regions_az/ and https://cloud.google.com/about/locations).
-NEAREST = {
-    "us-east-1": "us-east4", "us-east-2": "us-east5", "us-west-1": "us-west2",
-    "us-west-2": "us-west1", "ca-central-1": "northamerica-northeast1",
-    "sa-east-1": "southamerica-east1", "eu-west-1": "europe-west1", "eu-west-2": "europe-west2",
-    "eu-west-3": "europe-west9", "eu-central-1": "europe-west3", "eu-central-2": "europe-west6",
-    "eu-north-1": "europe-north1", "eu-south-1": "europe-west8", "eu-south-2": "europe-southwest1",
-    "ap-northeast-1": "asia-northeast1", "ap-northeast-2": "asia-northeast3",
-    "ap-northeast-3": "asia-northeast2", "ap-southeast-1": "asia-southeast1",
-    "ap-southeast-2": "australia-southeast1", "ap-southeast-3": "asia-southeast2",
-    "ap-south-1": "asia-south1", "ap-south-2": "asia-south2", "ap-east-1": "asia-east2",
-    "me-central-1": "me-central1", "il-central-1": "me-west1", "af-south-1": "africa-south1",
-}  # fmt: skip
-NEAREST |= {gcp: aws for aws, gcp in list(NEAREST.items())}
-ARM = re.compile(r"[a-z]+\d+g[a-z]*\.|t2a-")  # Graviton (c7g, m7g, g5g) and Tau T2A: not x86
+SNAPSHOT_SERVICE = {"ec2": "ec2", "compute_engine": "compute-engine", "azure_vm": "azure-vm"}
+SERVICE_OF = {"aws": "ec2", "gcp": "compute_engine", "azure": "azure_vm"}  # instances
+TABLE_REGION = {"aws": "us-east-1", "gcp": "us-central1"}  # the sourced table's managed rows
+# Where a cloud lacks an accelerator, the same class it has (A10G is AWS's; Google has L4,
+# Azure the A10)
+EQUIVALENT_ACCELERATOR = {"a10g": {"gcp": "l4", "azure": "a10"}, "l4": {"aws": "a10g"},
+                          "a10": {"aws": "a10g", "gcp": "l4"}}  # fmt: skip
+# Graviton (c7g, m7g, g5g), Tau T2A and Azure's Arm sizes (D4ps_v5): not x86
+ARM = re.compile(r"[a-z]+\d+g[a-z]*\.|t2a-|standard_[a-z]+\d+[a-z]*p[a-z]*_", re.I)
 
 
 def _num(row: dict[str, str] | dict[str, object], key: str) -> float | None:
@@ -74,7 +63,7 @@ def table_row(service: str, instance_type: str, region: str | None = None) -> di
 def _as_table_row(on_demand: PriceRow, spot: PriceRow | None) -> dict[str, str]:
     return {
         "provider": on_demand.provider,
-        "service": "ec2" if on_demand.service == "ec2" else "compute_engine",
+        "service": {v: k for k, v in SNAPSHOT_SERVICE.items()}[on_demand.service],
         "instance_type": on_demand.sku,
         "region": on_demand.region,
         "usd_per_hour": repr(on_demand.usd),
@@ -105,12 +94,12 @@ def instance_row(service: str, name: str, region: str) -> dict[str, str] | None:
 
 
 def known_provider(name: str) -> str | None:
-    """'aws' or 'gcp' for an instance type either source knows (without `ml.`)."""
+    """'aws', 'gcp' or 'azure' for an instance type a source knows (without `ml.`)."""
     for user in override_rows():
         if user.get("instance_type") == name and user.get("service") in SNAPSHOT_SERVICE:
             return str(user["provider"])
     for priced in snapshot().find(name):
-        if priced.service in ("ec2", "compute-engine"):
+        if priced.service in SNAPSHOT_SERVICE.values():
             return priced.provider
     listed = table_row("ec2", name) or table_row("compute_engine", name)
     return str(listed["provider"]) if listed else None
@@ -132,22 +121,22 @@ def known_regions(provider: str) -> list[str]:
 
 
 def equivalent(
-    row: dict[str, str], provider: str, region: str, stated: bool = True
+    row: dict[str, str], provider: str, region: str, stated: bool = True, other: str | None = None
 ) -> tuple[dict[str, str] | None, str]:
-    """The other cloud's instance with the same accelerator and count (CPU: the nearest
-    vCPU count and memory, same architecture), in the nearest region to a `stated` one
-    (else the other cloud's default region), else the cheapest region that has one; and a
-    note when it is not in that region."""
-    target = "compute_engine" if provider == "aws" else "ec2"
-    other = "gcp" if provider == "aws" else "aws"
-    near = NEAREST.get(region, DEFAULT_REGION[other]) if stated else DEFAULT_REGION[other]
+    """The `other` cloud's instance (default: AWS for Google Cloud, else Google Cloud) with
+    the same accelerator and count (CPU: the nearest vCPU count and memory, same
+    architecture), in the nearest region to a `stated` one (else that cloud's default
+    region), else the cheapest region that has one; and a note when it is not in that
+    region."""
+    other = other or ("gcp" if provider != "gcp" else "aws")
+    target = SERVICE_OF[other]
+    near = (nearest(region, other) or DEFAULT_REGION[other]) if stated else DEFAULT_REGION[other]
     acc = row.get("accelerator", "none") or "none"
     count = _num(row, "accelerator_count") or 0
     user = [r for r in override_rows()
             if r.get("service") == target and r.get("region") in (near, "", None)]  # fmt: skip
     if acc != "none":
-        similar = {EQUIVALENT_ACCELERATOR.get(acc, acc)}
-        similar |= {k for k, v in EQUIVALENT_ACCELERATOR.items() if v == acc}
+        similar = {acc, EQUIVALENT_ACCELERATOR.get(acc, {}).get(other, acc)}
         for wanted in ({acc}, similar):
             for r in user:
                 if r.get("accelerator") in wanted and (_num(r, "accelerator_count") or 0) == count:

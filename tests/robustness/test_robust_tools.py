@@ -47,7 +47,7 @@ from assistant.tools.accelerator import BYTES_PER_PARAM, OVERHEAD, USABLE
 from assistant.tools.accelerator import DEFAULTS as ACCELERATOR_DEFAULTS
 from assistant.tools.catalog import DATA, accelerators
 from assistant.tools.cost import DEFAULTS as COST_DEFAULTS
-from assistant.tools.cost import PLATFORMS
+from assistant.tools.cost_models import PLATFORMS
 from assistant.tools.infrastructure import DEFAULTS as INFRASTRUCTURE_DEFAULTS
 from assistant.tools.prices import catalog as snapshot_catalog
 
@@ -355,7 +355,7 @@ def _check_cost(result: CostEstimate, case: dict[Any, Any]) -> None:
         parts = sum(line.usd for line in o.breakdown)
         assert o.monthly_usd == pytest.approx(parts, rel=1e-12, abs=0.005 * len(o.breakdown))
         assert o.bill_usd <= o.monthly_usd + 1e-9
-        if o.platform in ("eks", "gke"):
+        if o.platform in ("eks", "gke", "aks"):
             ops = o.breakdown[-1]
             assert ops.item.startswith("operations")
             assert ops.usd == round(req.ops_fraction * req.engineer_cost / 12, 2)
