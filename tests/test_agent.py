@@ -246,3 +246,25 @@ def test_azure_sizes_and_region_codes_are_read_and_priced(
     assert (call.args["instance_type"], call.args["region"]) == (instance, region)
     result = TOOLS["estimate_cost"][0](call.args)
     assert {o.platform for o in result.options} == {"azure-ml", "aks"}
+
+
+@pytest.mark.parametrize(
+    ("question", "purchase"),
+    [
+        ("What would a 3-year savings plan do to our ml.g5.2xlarge endpoint bill?",
+         "savings-plan-3y"),
+        ("Standard_NC24ads_A100_v4 in westeurope with a one-year reservation, monthly cost?",
+         "committed-1y"),
+        ("a2-highgpu-1g on GKE with committed use discounts, what per month?", "committed-1y"),
+        ("We are committed to GCP; what does an a2-highgpu-1g cost?", None),
+    ],
+)  # fmt: skip
+def test_commitments_are_read_and_shown_in_the_lead(question: str, purchase: str | None) -> None:
+    from assistant.agent import render
+
+    (call,) = plan(question).calls
+    assert call.args.get("purchase") == purchase
+    result = TOOLS["estimate_cost"][0](call.args).model_dump()
+    lead = render.cost(result, lambda source, heading: "")[0]
+    assert ("up to" in lead and "at best" in lead) == (purchase is not None and any(
+        o["commitment"] for o in result["options"]))  # fmt: skip

@@ -318,3 +318,26 @@ def test_azure_is_compared_when_asked_with_the_same_gpu_in_the_nearest_region() 
     assert price.region == "germanywestcentral"
     row = catalog().find(azure.instance_type, "germanywestcentral", "on-demand", "azure-vm")[0]
     assert (row.accelerator, row.accelerator_count) == ("a10", 1)
+
+
+def test_a_commitment_applies_the_providers_documented_ceiling_and_says_where_none_is() -> None:
+    r = estimate_cost(instance_type="ml.g5.2xlarge", purchase="committed-3y")
+    opts = _by(r)
+    # EKS nodes: AWS's page gives up to 72% off for Standard Reserved Instances; the total
+    # stays at on-demand prices and the best case comes beside it
+    eks = opts["eks"]
+    assert eks.commitment is not None and eks.commitment.up_to_pct == 72
+    assert eks.commitment.source == "https://aws.amazon.com/ec2/reserved-instances/"
+    compute = eks.breakdown[0].usd
+    assert eks.commitment.from_usd == pytest.approx(eks.monthly_usd - 0.72 * compute, abs=0.01)
+    assert opts["gke"].commitment is not None and opts["gke"].commitment.up_to_pct == 57
+    # no published SageMaker or Vertex AI rate reached the snapshot: said, not invented
+    assert opts["sagemaker"].commitment is None and opts["vertex"].commitment is None
+    assert any("no published rate or discount" in n and "sagemaker, vertex" in n
+               for n in r.notes)  # fmt: skip
+    azure = estimate_cost(instance_type="Standard_NC24ads_A100_v4", purchase="savings-plan-1y")
+    deal = _by(azure)["azure-ml"].commitment
+    assert deal is not None and deal.up_to_pct == 65 and "one year saves less" in deal.plan
+    with pytest.raises(ValueError, match="purchase"):
+        estimate_cost(instance_type="g5.xlarge", purchase="committed-1y", spot=True)
+    assert estimate_cost(instance_type="g5.xlarge", purchase="spot").inputs["spot"] is True

@@ -397,6 +397,25 @@ def spot(text: str) -> Fact | None:
     return None
 
 
+COMMITMENT = re.compile(
+    r"\b(savings? plans?|reserved instances?|reservations?|reserved|ri|committed[- ]use"
+    r"(?: discounts?)?|cuds?|(?:1|one|3|three)[- ]?years? commitments?)\b"
+)
+TERM = re.compile(r"\b(1|one|3|three)[- ]?(?:years?|yr)\b")
+
+
+def purchase(text: str) -> Fact | None:
+    """A commitment: a savings plan, or reserved instances, reservations or committed use
+    (`committed`), for one year unless three are named."""
+    m = COMMITMENT.search(text)
+    if not m:
+        return None
+    kind = "savings-plan" if m.group(1).startswith("saving") else "committed"
+    term = TERM.search(text)
+    years = "3y" if term and term.group(1) in ("3", "three") else "1y"
+    return Fact("purchase", f"{kind}-{years}", m.group(0) + (f" {term.group(0)}" if term else ""))
+
+
 def mode(text: str) -> Fact | None:
     for pattern, value in (
         (r"\bserverless\b", "serverless"),

@@ -70,7 +70,7 @@ TOOL_FIELDS: dict[str, tuple[str, ...]] = {
     COST: (
         "workload", "instance_type", "instance_count", "hours_per_month", "spot", "mode",
         "requests_per_month", "avg_duration_ms", "memory_gb", "models", "platforms",
-        "engineer_cost", "region",
+        "engineer_cost", "region", "purchase",
     ),
     ACCELERATOR: (
         "workload", "framework", "model_type", "cloud", "latency", "custom_ops",
@@ -123,6 +123,7 @@ def facts(text: str) -> dict[str, Fact]:
         ex.hours_per_month, ex.spot, ex.mode, ex.requests_per_month, ex.avg_duration_ms,
         ex.memory_gb, ex.framework, ex.model_type, ex.latency, ex.custom_ops,
         ex.params_billion, ex.precision, ex.accelerator_word, ex.accelerator_count, ex.region,
+        ex.purchase,
     )  # fmt: skip
     for read in readers:
         fact = read(t)

@@ -84,10 +84,14 @@ def cost(result: dict[str, Any], cite: Cite) -> list[str]:
     cheapest = best is by_cost[0] or best["monthly_usd"] <= by_cost[0]["monthly_usd"]
     lead = (f"**Cheapest: {name} at {money(best['monthly_usd'])} a month**" if cheapest
             else f"**{name}: {money(best['monthly_usd'])} a month**")  # fmt: skip
+    deal = best.get("commitment")
+    committed = (f" With {deal['plan']}: up to {deal['up_to_pct']:g}% off the compute, so from "
+                 f"{money(deal['from_usd'])} a month at best (the provider's documented "
+                 f"ceiling, {deal['source']}).") if deal else ""  # fmt: skip
     lines = [
         f"{lead} ({what})"
         + (f"; then {others}" if others and cheapest else f"; compared: {others}" if others else "")
-        + ". (Computed by `estimate_cost` from the price catalog.)",
+        + f".{committed} (Computed by `estimate_cost` from the price catalog.)",
         "",
         "| platform | instance | total a month | cloud bill | arithmetic |",
         "|---|---|---:|---:|---|",
@@ -121,8 +125,9 @@ def cost(result: dict[str, Any], cite: Cite) -> list[str]:
 
 def asked_option(result: dict[str, Any]) -> dict[str, Any] | None:
     """The option on the instance the question named (`ml.g5.xlarge` is SageMaker's; a bare
-    `g5.xlarge` EKS's, else SageMaker's twin), the cheapest of several; None when the
-    instance was the tool's default or is not among the options."""
+    `g5.xlarge` EKS's, else SageMaker's twin), the cheapest of several (for a commitment,
+    of those it applies to); None when the instance was the tool's default or is not among
+    the options."""
     options = result["options"]
     named = str(result["inputs"].get("instance_type") or "").lower()
     if not named or any(a.startswith("instance_type = ") for a in result["assumptions"]):
@@ -130,7 +135,10 @@ def asked_option(result: dict[str, Any]) -> dict[str, Any] | None:
     exact = [o for o in options if o["instance_type"].lower() == named]
     base = named.removeprefix("ml.")
     twins = exact or [o for o in options if o["instance_type"].lower().removeprefix("ml.") == base]
-    return min(twins, key=lambda o: o["monthly_usd"]) if twins else None
+    committed = str(result["inputs"].get("purchase") or "").startswith(("savings", "committed"))
+    # a question about a commitment is answered by an option it applies to
+    return min(twins, key=lambda o: (committed and not o.get("commitment"), o["monthly_usd"]),
+               default=None)  # fmt: skip
 
 
 def accelerator(result: dict[str, Any], cite: Cite) -> list[str]:

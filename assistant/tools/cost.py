@@ -36,7 +36,7 @@ from assistant.tools.cost_models import (
     PriceAssumption,
     _assumption,
 )
-from assistant.tools.cost_parts import break_even, serverless
+from assistant.tools.cost_parts import apply_commitment, break_even, serverless
 from assistant.tools.cost_prices import (
     DEFAULT_REGION,
     SERVICE_OF,
@@ -54,6 +54,7 @@ from assistant.tools.prices import staleness
 from assistant.tools.prices.skypilot import SOURCES
 
 SNAPSHOT_SOURCES = tuple(SOURCES.values())  # the snapshot's rows cite these pages
+COMMITMENTS = ("savings-plan-1y", "savings-plan-3y", "committed-1y", "committed-3y")
 CLOUD_NAME = {"aws": "AWS", "gcp": "Google Cloud", "azure": "Azure"}
 
 
@@ -270,6 +271,8 @@ def estimate_cost(
             "serverless endpoints have cold starts and no GPUs; async endpoints "
             "queue requests and can scale to zero."
         )
+    if req.purchase in COMMITMENTS:
+        apply_commitment(req.purchase, options, notes)
     stale = staleness([a.as_of for o in options for a in o.assumptions
                        if a.source.startswith(SNAPSHOT_SOURCES)])  # fmt: skip
     if stale:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Platform = Literal["sagemaker", "eks", "vertex", "gke", "azure-ml", "aks"]
 PLATFORMS: tuple[str, ...] = ("sagemaker", "eks", "vertex", "gke", "azure-ml", "aks")
@@ -15,6 +15,9 @@ CLOUD_OF = {"sagemaker": "aws", "eks": "aws", "vertex": "gcp", "gke": "gcp", "az
 DEFAULT_PLATFORMS = {"aws": PLATFORMS[:4], "gcp": PLATFORMS[:4], "azure": PLATFORMS[4:]}
 CLUSTER_HOURS = 730  # a cluster stands all month, whatever its nodes do
 MAX_USD = 1e12  # beyond any real salary: keeps every total finite and exact to the cent
+Purchase = Literal[
+    "on-demand", "spot", "savings-plan-1y", "savings-plan-3y", "committed-1y", "committed-3y"
+]
 MAX_REQUESTS = 10**12  # a month of ~380k requests a second, far past one endpoint
 
 DEFAULTS: dict[str, Any] = {
@@ -53,6 +56,18 @@ class CostRequest(BaseModel):
     )  # fmt: skip
     engineer_cost: float = Field(DEFAULTS["engineer_cost"], gt=0, le=MAX_USD)
     ops_fraction: float = Field(DEFAULTS["ops_fraction"], ge=0, le=10)
+    purchase: Purchase | None = Field(
+        None, description="on-demand, spot, or a 1- or 3-year savings plan or commitment "
+        "(reserved instances, committed use); spot also sets `spot`",
+    )  # fmt: skip
+
+    @model_validator(mode="after")
+    def _purchase_and_spot_agree(self) -> CostRequest:
+        if self.purchase == "spot":
+            self.spot = True
+        elif self.purchase is not None and self.spot:
+            raise ValueError(f"purchase: {self.purchase!r} contradicts spot=true; give one of them")
+        return self
 
     @field_validator("hours_per_month", "ops_fraction")
     @classmethod
@@ -77,6 +92,18 @@ class PriceAssumption(BaseModel):
     formula: str = Field("", description="how an estimate was derived")
 
 
+class Commitment(BaseModel):
+    """A commitment's documented discount ceiling, applied to an option's compute: the
+    provider publishes its rates per instance elsewhere, so this is a best case."""
+
+    plan: str
+    up_to_pct: float
+    from_usd: float = Field(description="the month's total with the compute at the ceiling")
+    source: str
+    as_of: str
+    quote: str
+
+
 class CostOption(BaseModel):
     platform: str
     monthly_usd: float
@@ -84,6 +111,7 @@ class CostOption(BaseModel):
     instance_type: str
     breakdown: list[Line]
     assumptions: list[PriceAssumption]
+    commitment: Commitment | None = None
 
 
 class BreakEven(BaseModel):

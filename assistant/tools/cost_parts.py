@@ -1,13 +1,23 @@
-"""Parts of `estimate_cost`: SageMaker Serverless by the GB-second and the break-even
-between a self-managed cluster and the managed platform."""
+"""Parts of `estimate_cost`: SageMaker Serverless by the GB-second, commitments at their
+documented discount ceilings, and the break-even between a self-managed cluster and the
+managed platform."""
 
 from __future__ import annotations
 
+import csv
 import math
 
 from assistant.tools.catalog import prices
-from assistant.tools.cost_models import BreakEven, CostOption, CostRequest, Line, _assumption
+from assistant.tools.cost_models import (
+    BreakEven,
+    Commitment,
+    CostOption,
+    CostRequest,
+    Line,
+    _assumption,
+)
 from assistant.tools.cost_prices import _num
+from assistant.tools.prices import data_folder
 
 
 def serverless(
@@ -92,3 +102,47 @@ def break_even(options: list[CostOption], req: CostRequest) -> list[BreakEven]:
             )
         )
     return out
+
+
+PLAN_WORDS = {
+    "savings-plan": "a savings plan",
+    "committed": "a commitment (reserved or committed use)",
+}
+
+
+def commitments() -> list[dict[str, str]]:
+    """The documented commitment discounts (`knowledge/data/commitments.csv`): provider,
+    purchase (savings-plan or committed), plan, max_discount_pct, platforms, source, as_of,
+    quote."""
+    with (data_folder() / "commitments.csv").open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def apply_commitment(purchase: str, options: list[CostOption], notes: list[str]) -> None:
+    """Attach to each option the provider's documented ceiling for `purchase`
+    (savings-plan-1y, committed-3y, ...) on its compute line; say which platforms have
+    none. The totals stay at on-demand prices: the ceiling is a best case."""
+    kind, term = purchase.rsplit("-", 1)
+    without = []
+    for option in options:
+        row = next((r for r in commitments() if r["purchase"] == kind
+                    and option.platform in r["platforms"].split(";")), None)  # fmt: skip
+        if row is None:
+            without.append(option.platform)
+            continue
+        pct = float(row["max_discount_pct"])
+        compute = option.breakdown[0].usd
+        option.commitment = Commitment(
+            plan=f"{row['plan']}, {term[:-1]}-year"
+            + (" (the ceiling is the longest term's; one year saves less)" if term == "1y" else ""),
+            up_to_pct=pct,
+            from_usd=round(option.monthly_usd - compute * pct / 100, 2), source=row["source"],
+            as_of=row["as_of"], quote=row["quote"],
+        )  # fmt: skip
+    if without:
+        notes.append(f"no published rate or discount for {PLAN_WORDS[kind]} on "
+                     f"{', '.join(without)} in the snapshot: priced on demand.")  # fmt: skip
+    if len(without) < len(options):
+        notes.append(f"{PLAN_WORDS[kind].capitalize()}: the provider's documented ceiling "
+                     "(\"up to N%\") on the compute, so a best case; the rate for your instance "
+                     "and term is on the provider's pricing page.")  # fmt: skip
