@@ -77,18 +77,17 @@ def _call_values(call: Any) -> dict[str, Any]:
 
 
 def _priced_accelerators(call: Any) -> list[tuple[str, int]]:
-    """The accelerator of each instance the call priced, from the catalog, and how many
-    the call buys in all (per instance x instances)."""
-    from assistant.tools.catalog import prices
+    """The accelerator of each instance the call priced, from the price snapshot, and how
+    many the call buys in all (per instance x instances)."""
+    from assistant.tools.prices import catalog
 
-    rows = {_instance(r["instance_type"]): r for r in prices()}
     count = int(_call_values(call).get("instance_count") or 1)
     out = []
     for option in (getattr(call, "result", {}) or {}).get("options", []):
-        row = rows.get(_instance(option.get("instance_type", "")))
+        rows = catalog().find(str(option.get("instance_type", "")))
+        row = next((r for r in rows if r.accelerator), None)
         if row is not None:
-            per = int(float(row["accelerator_count"]))
-            out.append((str(row["accelerator"]).lower(), per * count))
+            out.append((row.accelerator.lower(), int(row.accelerator_count) * count))
     return out
 
 
