@@ -371,7 +371,7 @@ def choose(
 @app.command()
 def cost(
     instance_type: Annotated[
-        str | None, typer.Option(help="AWS or GCP name, with or without ml.")
+        str | None, typer.Option(help="AWS, GCP or Azure name, with or without ml.")
     ] = None,
     workload: Annotated[str | None, typer.Option(help="inference or training.")] = None,
     instance_count: Annotated[int | None, typer.Option(help="Instances (>= 1).")] = None,
@@ -386,15 +386,23 @@ def cost(
     memory_gb: Annotated[float | None, typer.Option(help="Serverless, 1-6 GB.")] = None,
     platforms: Annotated[
         list[str] | None,
-        typer.Option("--platform", help="sagemaker, eks, vertex, gke (repeatable)."),
+        typer.Option("--platform", help="sagemaker, eks, vertex, gke, azure-ml, aks (repeatable)."),
     ] = None,
     engineer_cost: Annotated[float | None, typer.Option(help="USD per engineer-year.")] = None,
     ops_fraction: Annotated[
         float | None, typer.Option(help="Engineers per self-managed cluster.")
     ] = None,
+    region: Annotated[
+        str | None, typer.Option(help="The provider's region code (default its own).")
+    ] = None,
+    purchase: Annotated[
+        str | None,
+        typer.Option(help="on-demand, spot, savings-plan-1y/3y or committed-1y/3y."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
-    """Monthly cost on SageMaker, EKS, Vertex AI and GKE, with the arithmetic shown."""
+    """Monthly cost on SageMaker, EKS, Vertex AI, GKE, Azure ML and AKS, with the arithmetic
+    shown."""
     result = _run_tool("estimate_cost", locals())
     if result is None:
         return
@@ -414,6 +422,11 @@ def cost(
                 f"price: {a.item} ${a.unit_price:g} {a.unit} ({a.source}, as of {a.as_of})",
                 highlight=False,
             )
+    for o in result.options:
+        if o.commitment is not None:
+            c = o.commitment
+            out.print(f"{o.platform} with {c.plan}: up to {c.up_to_pct:g}% off the compute, "
+                      f"from ${c.from_usd:,.2f} a month ({c.source})", highlight=False)  # fmt: skip
     for b in result.break_even:
         out.print(f"break-even: {b.detail}", highlight=False)
     for n in result.notes + [f"assumed: {a}" for a in result.assumptions]:

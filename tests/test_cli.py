@@ -96,3 +96,19 @@ def test_ask_markdown_prints_a_decision_record(env: dict) -> None:  # type: igno
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("# Decision record:")
     assert "## Sources" in result.stdout and "Computed by `estimate_cost`" in result.stdout
+
+
+def test_cost_takes_a_region_and_a_commitment_and_names_a_bad_one() -> None:
+    runner = CliRunner()
+    args = ["cost", "--instance-type", "NC24ads_A100_v4", "--region", "westeurope"]
+    result = runner.invoke(app, [*args, "--purchase", "committed-3y", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert {o["platform"] for o in data["options"]} == {"azure-ml", "aks"}
+    assert all(a["region"] == "westeurope" for o in data["options"]
+               for a in o["assumptions"] if a["region"])  # fmt: skip
+    assert data["options"][0]["commitment"]["up_to_pct"] == 72
+    text = runner.invoke(app, [*args, "--purchase", "committed-3y"])
+    assert "up to 72% off the compute" in " ".join(text.output.split())  # wrapped at 80
+    bad = runner.invoke(app, [*args, "--purchase", "reserved"])
+    assert bad.exit_code == 1 and "purchase" in bad.output

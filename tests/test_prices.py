@@ -61,7 +61,7 @@ def test_hand_checked_prices(book: Catalog) -> None:
 
     assert price("p5.48xlarge", "us-east-1") == pytest.approx(55.04)  # after the June 2025 cut
     # Compute Engine bills the VM and its GPU apart: 0.73948 + 2.93391. Google's Cloud
-    # Billing Catalog, as extracted independently into knowledge/data/prices.csv, gives
+    # Billing Catalog, as extracted independently (Cyclenerd's pricing.yml, 2026-02-12), gives
     # 3.673385 for the same machine.
     assert price("a2-highgpu-1g", "us-central1") == pytest.approx(3.67339, abs=1e-5)
     assert price("g2-standard-4", "us-central1") == pytest.approx(0.706832, abs=1e-4)
@@ -288,7 +288,7 @@ def test_the_assistants_settings_move_the_prices_it_answers_from(real_bot, tmp_p
     knowledge = tmp_path / "knowledge"
     (knowledge / "data").mkdir(parents=True)
     write([row], knowledge / "data" / "prices.csv.gz")
-    for table in ("accelerators.csv", "prices.csv"):
+    for table in ("accelerators.csv", "commitments.csv"):
         (knowledge / "data" / table).write_bytes((SHIPPED.parent / table).read_bytes())
 
     def asked(**moved: object) -> str:
@@ -304,8 +304,10 @@ def test_the_assistants_settings_move_the_prices_it_answers_from(real_bot, tmp_p
     write([dataclasses.replace(row, usd=0.25)], other)
     assert "$182" in asked(price_snapshot=other)  # 0.25 x 730
     mine = tmp_path / "negotiated.csv"
-    table = (SHIPPED.parent / "prices.csv").read_text().splitlines()
-    g5 = next(line for line in table if line.startswith("aws,ec2,g5.xlarge,us-east-1,"))
-    mine.write_text(table[0] + "\n" + g5.replace(",1.006,", ",1.0,") + "\n")
+    header = (REPO / "tests" / "data" / "prices_fixture.csv").read_text().splitlines()[0]
+    mine.write_text(
+        header + "\naws,ec2,g5.xlarge,us-east-1,1.0,,a10g,1,24,4,16,hour,"
+        "https://aws.amazon.com/ec2/pricing/on-demand/,2026-05-20\n"
+    )
     assert "$730" in asked(prices=mine)  # the user's own rate, 1.0 x 730
     assert asked() == shipped  # nothing leaks from one assistant to the next

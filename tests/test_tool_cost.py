@@ -170,31 +170,16 @@ def test_a_bad_price_file_is_rejected_with_the_row(
         estimate_cost(instance_type="g5.xlarge")
 
 
-def test_the_shipped_catalog_is_valid_sourced_and_dated(monkeypatch: pytest.MonkeyPatch) -> None:
-    from assistant.tools.catalog import prices
-
-    monkeypatch.delenv("MLINFRA_PRICES")
-    rows = prices()  # validated on load: columns, numbers, sources, dates, no duplicates
-    assert len(rows) >= 10
-    assert {r["service"] for r in rows} >= {"ec2", "sagemaker", "eks", "gke", "cloud_tpu"}
-    assert all(r["source"].startswith("https://") and len(r["as_of"]) == 10 for r in rows)
-
-
 def test_sagemaker_vs_eks_for_one_g5_all_month_on_the_shipped_catalog(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from assistant.tools.catalog import prices
-
     monkeypatch.delenv("MLINFRA_PRICES")
-    from assistant.tools.prices import catalog
-
-    table = {(r["service"], r["instance_type"]): float(r["usd_per_hour"]) for r in prices()}
-    ec2 = table[("ec2", "g5.xlarge")]
+    ec2 = catalog().find("g5.xlarge", "us-east-1", "on-demand", "ec2")[0].usd
     # AWS's own figure for real-time hosting, from the snapshot (not a blog's)
     (sm,) = [r.usd for r in catalog().find("ml.g5.xlarge", "us-east-1", "on-demand", "sagemaker")
              if r.component == "hosting"]  # fmt: skip
     assert sm == 1.4084
-    fee = table[("eks", "cluster-standard-support")]
+    fee = catalog().find("cluster-standard-support", "all", "on-demand", "eks")[0].usd
     r = estimate_cost(instance_type="ml.g5.xlarge", hours_per_month=730)
     opts = _by(r)
     assert opts["sagemaker"].monthly_usd == round(sm * 730, 2)

@@ -343,29 +343,30 @@ def _scenarios(call: PlannedCall, question: str) -> list[PlannedCall]:
 
 
 def instance_for(accelerator: str, args: dict[str, Any], found: dict[str, Fact]) -> str | None:
-    """The catalog instance that carries `accelerator`: on the cloud the user named, with
-    the accelerator count they named if any, else the fewest accelerators; cheapest wins."""
-    from assistant.tools.catalog import prices
+    """The instance in the price snapshot that carries `accelerator` (whole ones; `a100`
+    is either A100), in the region named, else the cloud's default region: on the cloud
+    the user or the region named (else AWS or Google Cloud), with the accelerator count
+    they named if any, else the fewest; cheapest wins."""
+    from assistant.tools.prices import catalog
+    from assistant.tools.regions import DEFAULT_REGION, cloud_of
 
-    cloud = found["cloud"].value if "cloud" in found else None
-    services = {"aws": ("ec2",), "gcp": ("compute_engine",)}.get(
-        cloud or "", ("ec2", "compute_engine")
-    )
-    rows = [
-        r
-        for r in prices()
-        if r.get("service") in services and (r.get("accelerator") or "").startswith(accelerator)
-    ]
+    named = args.get("region")
+    cloud = found["cloud"].value if "cloud" in found else cloud_of(named) if named else None
+    clouds = (cloud,) if cloud in DEFAULT_REGION else ("aws", "gcp")
+    where = {c: named if named and cloud_of(named) == c else DEFAULT_REGION[c] for c in clouds}
+    prefix = f"{accelerator}-"  # a100 -> a100-40gb, a100-80gb
+    rows = [r for r in catalog().of_services(INSTANCE_SERVICES)
+            if r.provider in where and r.region == where[r.provider]
+            and r.purchase == "on-demand" and r.unit == "hour" and r.accelerator_count >= 1
+            and (r.accelerator == accelerator or r.accelerator.startswith(prefix))]  # fmt: skip
     if not rows:
         return None
     wanted = found["accelerator_count"].value if "accelerator_count" in found else None
+    best = min(rows, key=lambda r: (r.accelerator_count != wanted, r.accelerator_count, r.usd))
+    return best.sku
 
-    def key(r: dict[str, str]) -> tuple[int, float, float]:
-        count = int(float(r.get("accelerator_count") or 0))
-        return (0 if count == wanted else 1, count, float(r.get("usd_per_hour") or 0))
 
-    best = min(rows, key=key)
-    return best["instance_type"]
+INSTANCE_SERVICES = ("ec2", "compute-engine", "azure-vm")
 
 
 def _clarification(call: PlannedCall) -> str | None:

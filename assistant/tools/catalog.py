@@ -1,6 +1,6 @@
-"""The tools' tables: accelerator specs and cloud prices, as sourced and dated data in
-`knowledge/data/`. `MLINFRA_PRICES` may name a CSV of the same shape whose rows override
-the shipped ones (negotiated rates)."""
+"""The tools' tables: accelerator specs as sourced and dated data in `knowledge/data/`,
+and the user's own prices: `MLINFRA_PRICES` may name a CSV in `PRICE_COLUMNS` whose rows
+override the snapshot's (negotiated rates), checked row by row."""
 
 from __future__ import annotations
 
@@ -160,13 +160,7 @@ def _parse_prices(path: Path, mtime_ns: int, size: int) -> tuple[dict[str, str],
 
 
 def prices() -> list[dict[str, str]]:
-    """Price rows: the shipped catalog, with rows of `MLINFRA_PRICES` overriding the entries
-    of the same provider, service, instance type and region."""
-    rows = list(_read_prices(data_folder() / "prices.csv"))
+    """The user's own price rows (`MLINFRA_PRICES`, negotiated rates), validated; empty
+    when none is set. The shipped prices are the snapshot (`assistant.tools.prices`)."""
     override = override_path()
-    if override is not None:
-        mine = _read_prices(override, required=True)
-        replaced = {tuple(r.get(k, "") for k in _KEY) for r in mine}
-        rows = [r for r in rows if tuple(r.get(k, "") for k in _KEY) not in replaced]
-        rows.extend(mine)
-    return rows
+    return list(_read_prices(override, required=True)) if override is not None else []

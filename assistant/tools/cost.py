@@ -1,5 +1,6 @@
 """`estimate_cost`: monthly cost of a training or inference workload on SageMaker, EKS,
-Vertex AI and GKE, from the sourced price catalog (knowledge/data/prices.csv).
+Vertex AI, GKE, Azure ML and AKS, from the price snapshot (knowledge/data/prices.csv.gz,
+see knowledge/data/PRICES.md) and the user's own rates.
 
 Every line of the result shows its arithmetic (unit price x quantity), with the unit
 price's source and as-of date, so a reader can redo it by hand. Self-managed platforms
@@ -16,7 +17,6 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from assistant.tools.catalog import prices
 from assistant.tools.cost_managed import (
     AZURE_ML_NOTE,
     azure_ml_row,
@@ -65,8 +65,7 @@ def _resolve(instance_type: str, region: str | None) -> tuple[str, dict[str, str
     base = name[3:] if name.lower().startswith("ml.") else name
     provider = known_provider(base)
     if provider is None:
-        close = snapshot().closest(base) or difflib.get_close_matches(
-            name, sorted({r["instance_type"] for r in prices()}), n=4, cutoff=0.5)  # fmt: skip
+        close = snapshot().closest(base)
         hint = f"; closest known: {', '.join(close)}" if close else ""
         raise ValueError(f"instance_type: unknown {instance_type!r}{hint}")
     where = region.strip().lower() if region else DEFAULT_REGION[provider]
@@ -98,17 +97,16 @@ def _price(row: dict[str, Any], spot: bool) -> tuple[float, str, bool]:
 def _fee_row(service: str) -> dict[str, str] | None:
     """The cluster fee: the standard (cheapest) tier when several are listed (EKS extended
     support applies only to clusters left on an old Kubernetes version); the user's file,
-    else the snapshot's provider-published fee, else the sourced table's."""
-    rows = [row for row in prices() if row.get("service") == service]
-    user = [r for r in rows if r in override_rows()]
-    if not user:
-        fees = [r for r in snapshot().of_service(service) if r.unit == "cluster-hour"]
-        if fees:
-            fee = min(fees, key=lambda r: r.usd)
-            return {"instance_type": fee.sku, "usd_per_hour": repr(fee.usd),
-                    "source": fee.source, "as_of": fee.source_version, "region": ""}  # fmt: skip
-    rows = user or rows
-    return min(rows, key=lambda r: _num(r, "usd_per_hour") or 0.0) if rows else None
+    else the snapshot's provider-published fee."""
+    user = [row for row in override_rows() if row.get("service") == service]
+    if user:
+        return min(user, key=lambda r: _num(r, "usd_per_hour") or 0.0)
+    fees = [r for r in snapshot().of_service(service) if r.unit == "cluster-hour"]
+    if not fees:
+        return None
+    fee = min(fees, key=lambda r: r.usd)
+    return {"instance_type": fee.sku, "usd_per_hour": repr(fee.usd),
+            "source": fee.source, "as_of": fee.source_version, "region": ""}  # fmt: skip
 
 
 def _region_note(row: dict[str, Any], provider: str) -> str:

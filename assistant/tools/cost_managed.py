@@ -9,15 +9,11 @@ from __future__ import annotations
 
 import statistics
 
-from assistant.tools.catalog import prices
 from assistant.tools.cost_prices import (
     DEFAULT_REGION,
-    TABLE_REGION,
     _num,
     instance_row,
-    known_provider,
     override_rows,
-    table_row,
 )
 from assistant.tools.prices import catalog as snapshot
 from assistant.tools.prices.row import PriceRow
@@ -35,9 +31,6 @@ def sagemaker_row(ec2: dict[str, str], component: str = "hosting") -> dict[str, 
     own = _sagemaker_listed(name, region, component)
     if own is not None:
         return own
-    listed = table_row("sagemaker", name, region)
-    if listed is not None:
-        return dict(listed)
     ec2_price = _num(ec2, "usd_per_hour")
     ratio, basis = _sagemaker_ratio(ec2["instance_type"], component)
     if ec2_price is None or ratio is None:
@@ -68,41 +61,34 @@ def _sagemaker_listed(name: str, region: str, component: str) -> dict[str, objec
 
 def _sagemaker_ratio(name: str, component: str = "hosting") -> tuple[float | None, str]:
     """SageMaker's price over EC2's for this instance, else the median over its family,
-    wherever AWS lists both (the snapshot's figures first, else the sourced table's in
-    us-east-1)."""
+    wherever AWS lists both in the snapshot: for this component, else for any (AWS prices
+    most instances alike for hosting and training)."""
 
-    def ratios(instance: str) -> list[tuple[float, str]]:
+    def ratios(instance: str, part: str | None) -> list[tuple[float, str]]:
         out = []
         for sm in snapshot().find(f"ml.{instance}", purchase="on-demand", service="sagemaker"):
-            ec2 = instance_row("ec2", instance, sm.region) if sm.component == component else None
+            if part is not None and sm.component != part:
+                continue
+            ec2 = instance_row("ec2", instance, sm.region)
             base = _num(ec2, "usd_per_hour") if ec2 else None
             if base:
                 out.append((sm.usd / base, sm.region))
-        if not out:
-            region = TABLE_REGION["aws"]
-            sm_row = table_row("sagemaker", f"ml.{instance}", region)
-            ec2 = instance_row("ec2", instance, region) if known_provider(instance) else None
-            a = _num(sm_row, "usd_per_hour") if sm_row else None
-            b = _num(ec2, "usd_per_hour") if ec2 else None
-            if a and b:
-                out.append((a / b, region))
         return out
 
-    own = ratios(name)
-    if own:
-        return own[0][0], f"ml.{name} over {name} in {own[0][1]}"
     family = name.split(".")[0]
-    twins = {r.sku[3:] for r in snapshot().of_service("sagemaker")
-             if r.sku.startswith(f"ml.{family}.")}  # fmt: skip
-    twins |= {r["instance_type"][3:] for r in prices()
-              if r.get("service") == "sagemaker"
-              and r["instance_type"].startswith(f"ml.{family}.")}  # fmt: skip
-    found = [x for twin in sorted(twins) for x, _ in ratios(twin)]
-    if not found:
-        return None, ""
-    return statistics.median(
-        found
-    ), f"the {family} family's SageMaker/EC2 ratio, {len(found)} prices"
+    twins = sorted({r.sku[3:] for r in snapshot().of_service("sagemaker")
+                    if r.sku.startswith(f"ml.{family}.")})  # fmt: skip
+    for part in (component, None):
+        what = f"{component} prices" if part else "prices of any component"
+        own = ratios(name, part)
+        if own:
+            return own[0][0], f"ml.{name} over {name} in {own[0][1]}, {what}"
+        found = [x for twin in twins for x, _ in ratios(twin, part)]
+        if found:
+            return statistics.median(found), (
+                f"the {family} family's SageMaker/EC2 ratio, {len(found)} {what}"
+            )
+    return None, ""
 
 
 def spot_factor(ec2: dict[str, str]) -> float | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import math
 
-from assistant.tools.catalog import prices
+from assistant.tools.catalog import prices  # the user's own rows
 from assistant.tools.cost_models import (
     BreakEven,
     Commitment,

@@ -1,15 +1,11 @@
 """Where `estimate_cost` takes its unit prices from.
 
-- EC2 and Compute Engine instances: the price snapshot (`assistant.tools.prices`, every
-  region, on-demand and spot, from the providers' price lists);
-- SageMaker, Vertex AI, the cluster fees and SageMaker Serverless: the sourced table
-  `knowledge/data/prices.csv` (us-east-1 and us-central1). A SageMaker instance in another
-  region, or one the table lacks, is an estimate: the EC2 price of the same instance in
-  that region times the SageMaker-to-EC2 ratio measured in us-east-1 (the instance's own,
-  else its family's), flagged, with its formula;
+- EC2, Compute Engine and Azure VM instances: the price snapshot (`assistant.tools.prices`,
+  every region, on-demand and spot, from the providers' price lists);
+- the managed platforms (SageMaker, Vertex AI, Azure ML): `cost_managed`;
 - rows of the user's own `MLINFRA_PRICES` file come first, wherever they apply.
 
-A price row here is a plain dict in the table's columns (`instance_type`, `usd_per_hour`,
+A price row here is a plain dict in the user file's columns (`instance_type`, `usd_per_hour`,
 `spot_usd_per_hour`, `accelerator`, `accelerator_count`, `vcpus`, `source`, `as_of`), plus
 `region`, and `estimate` and `formula` for an estimate.
 """
@@ -18,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.tools.catalog import _read_prices, prices
+from assistant.tools.catalog import _read_prices
 from assistant.tools.prices import catalog as snapshot
 from assistant.tools.prices import override_path
 from assistant.tools.prices.row import PriceRow
@@ -26,7 +22,6 @@ from assistant.tools.regions import DEFAULT_REGION, nearest
 
 SNAPSHOT_SERVICE = {"ec2": "ec2", "compute_engine": "compute-engine", "azure_vm": "azure-vm"}
 SERVICE_OF = {"aws": "ec2", "gcp": "compute_engine", "azure": "azure_vm"}  # instances
-TABLE_REGION = {"aws": "us-east-1", "gcp": "us-central1"}  # the sourced table's managed rows
 # Where a cloud lacks an accelerator, the same class it has (A10G is AWS's; Google has L4,
 # Azure the A10)
 EQUIVALENT_ACCELERATOR = {"a10g": {"gcp": "l4", "azure": "a10"}, "l4": {"aws": "a10g"},
@@ -49,8 +44,8 @@ def override_rows() -> tuple[dict[str, str], ...]:
 
 
 def table_row(service: str, instance_type: str, region: str | None = None) -> dict[str, str] | None:
-    """A row of the sourced table (the user's file first), in `region` if given."""
-    for row in prices():
+    """A row of the user's own price file, in `region` if given."""
+    for row in override_rows():
         if (
             row.get("service") == service
             and row.get("instance_type") == instance_type
@@ -79,8 +74,8 @@ def _as_table_row(on_demand: PriceRow, spot: PriceRow | None) -> dict[str, str]:
 
 
 def instance_row(service: str, name: str, region: str) -> dict[str, str] | None:
-    """An EC2 or Compute Engine instance in `region`: the user's file, else the snapshot,
-    else the sourced table."""
+    """An EC2, Compute Engine or Azure VM instance in `region`: the user's file, else the
+    snapshot."""
     for row in override_rows():
         if (row.get("service"), row.get("instance_type"), row.get("region")) == (
             service, name, region):  # fmt: skip
@@ -109,14 +104,14 @@ def regions_with(service: str, name: str) -> list[str]:
     """Regions that price `name`, cheapest on-demand first."""
     rows = snapshot().find(name, purchase="on-demand", service=SNAPSHOT_SERVICE[service])
     found = list(dict.fromkeys(r.region for r in rows))
-    extra = [r["region"] for r in (*override_rows(), *prices())
+    extra = [r["region"] for r in override_rows()
              if r.get("service") == service and r.get("instance_type") == name]  # fmt: skip
     return list(dict.fromkeys(found + extra))
 
 
 def known_regions(provider: str) -> list[str]:
     regions = set(snapshot().regions(provider))
-    regions |= {r["region"] for r in (*override_rows(), *prices()) if r.get("provider") == provider}
+    regions |= {r["region"] for r in override_rows() if r.get("provider") == provider}
     return sorted(regions)
 
 

@@ -45,14 +45,13 @@ from assistant.tools import (
 )
 from assistant.tools.accelerator import BYTES_PER_PARAM, OVERHEAD, USABLE
 from assistant.tools.accelerator import DEFAULTS as ACCELERATOR_DEFAULTS
-from assistant.tools.catalog import DATA, accelerators
+from assistant.tools.catalog import accelerators
 from assistant.tools.cost import DEFAULTS as COST_DEFAULTS
 from assistant.tools.cost_models import PLATFORMS
 from assistant.tools.infrastructure import DEFAULTS as INFRASTRUCTURE_DEFAULTS
 from assistant.tools.prices import catalog as snapshot_catalog
 
 FIXTURE = Path(__file__).parent.parent / "data" / "prices_fixture.csv"
-SHIPPED = DATA / "prices.csv"
 CATALOGS = {"shipped": None, "fixture": FIXTURE}  # None: no MLINFRA_PRICES
 EXAMPLES = 400  # random inputs per tool and catalog
 EDGE_EXAMPLES = 4  # valid contexts per odd value of each field
@@ -77,12 +76,15 @@ def _catalog(name: str) -> Iterator[None]:
 
 
 def _instance_names() -> list[str]:
+    """The fixture's instances and a spread of the snapshot's (every 40th name of each
+    instance service, Azure's and SageMaker's included)."""
     names: set[str] = set()
-    for path in (SHIPPED, FIXTURE):
-        with path.open(newline="") as fh:
-            for row in csv.DictReader(fh):
-                if row["service"] in ("ec2", "compute_engine", "sagemaker", "vertex_ai"):
-                    names.add(row["instance_type"])
+    with FIXTURE.open(newline="") as fh:
+        for row in csv.DictReader(fh):
+            if row["service"] in ("ec2", "compute_engine", "sagemaker", "vertex_ai"):
+                names.add(row["instance_type"])
+    for service in ("ec2", "compute-engine", "azure-vm", "sagemaker", "vertex-ai"):
+        names |= set(sorted({r.sku for r in snapshot_catalog().of_service(service)})[::40])
     return sorted(names)
 
 
@@ -385,7 +387,7 @@ def _check_cost(result: CostEstimate, case: dict[Any, Any]) -> None:
     assert len(result.notes) == len(set(result.notes))
 
     # spot never costs more than on-demand, platform by platform
-    flags = {**result.inputs, "spot": False}
+    flags = {**result.inputs, "spot": False, "purchase": None}
     on_demand = {o.platform: o for o in estimate_cost(flags).options}
     spot = {o.platform: o for o in estimate_cost({**flags, "spot": True}).options}
     assert set(spot) == set(on_demand)

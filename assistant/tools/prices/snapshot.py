@@ -201,6 +201,10 @@ class Catalog:
         """Every row of one service (`ec2`, `compute-engine`, `sagemaker`, `eks`, ...)."""
         return list(self._by_service.get(service, []))
 
+    def of_services(self, services: Iterable[str]) -> list[PriceRow]:
+        """Every row of these services, service by service."""
+        return [row for service in services for row in self._by_service.get(service, [])]
+
     def names(self) -> list[str]:
         return sorted({r.sku for r in self.rows})
 
