@@ -326,3 +326,11 @@ def test_a_commitment_applies_the_providers_documented_ceiling_and_says_where_no
     with pytest.raises(ValueError, match="purchase"):
         estimate_cost(instance_type="g5.xlarge", purchase="committed-1y", spot=True)
     assert estimate_cost(instance_type="g5.xlarge", purchase="spot").inputs["spot"] is True
+
+
+def test_the_age_notice_names_the_oldest_price_used_whatever_its_source() -> None:
+    # SageMaker's AWS-authored figures are older than the EC2 list: the notice says so
+    r = estimate_cost(instance_type="ml.p4d.24xlarge", workload="training", hours_per_month=72)
+    dated = sorted(a.as_of[:10] for o in r.options for a in o.assumptions if a.as_of[:4].isdigit())
+    (notice,) = [n for n in r.notes if n.startswith("prices as of")]
+    assert notice.startswith(f"prices as of {dated[0]},")

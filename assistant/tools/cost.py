@@ -51,9 +51,7 @@ from assistant.tools.cost_prices import (
 from assistant.tools.inputs import validated
 from assistant.tools.prices import catalog as snapshot
 from assistant.tools.prices import staleness
-from assistant.tools.prices.skypilot import SOURCES
 
-SNAPSHOT_SOURCES = tuple(SOURCES.values())  # the snapshot's rows cite these pages
 COMMITMENTS = ("savings-plan-1y", "savings-plan-3y", "committed-1y", "committed-3y")
 CLOUD_NAME = {"aws": "AWS", "gcp": "Google Cloud", "azure": "Azure"}
 
@@ -271,8 +269,8 @@ def estimate_cost(
         )
     if req.purchase in COMMITMENTS:
         apply_commitment(req.purchase, options, notes)
-    stale = staleness([a.as_of for o in options for a in o.assumptions
-                       if a.source.startswith(SNAPSHOT_SOURCES)])  # fmt: skip
+    # every price used counts: an old SageMaker figure or fee ages the answer too
+    stale = staleness([a.as_of for o in options for a in o.assumptions])
     if stale:
         notes.append(stale)
     cheapest = min(options, key=lambda o: o.monthly_usd).platform if options else None
