@@ -64,11 +64,14 @@ def test_metric_is_at_or_above_its_floor(report: dict, metric: str) -> None:  # 
 
 
 def test_report_flags_a_regression_against_the_previous_one(tmp_path: Path) -> None:
-    first = {"date": "d1", "seconds": 1, "cases": {}, "metrics": {"m": 0.9, "n": 0.5}}
-    second = {"date": "d2", "seconds": 1, "cases": {}, "metrics": {"m": 0.85, "n": 0.5}}
+    first = {"date": "d1", "seconds": 1, "cases": {},
+             "metrics": {"m": 0.9, "n": 0.5, "baseline_m": 0.8}}  # fmt: skip
+    second = {"date": "d2", "seconds": 1, "cases": {},
+              "metrics": {"m": 0.85, "n": 0.5, "baseline_m": 0.7}}  # fmt: skip
     evaluation.write(first, tmp_path)
     _, md, comparison = evaluation.write(second, tmp_path)
     assert comparison["m"]["regressed"] and not comparison["n"]["regressed"]
+    assert not comparison["baseline_m"]["regressed"]  # the yardstick moved, not us
     assert "**regressed**" in md.read_text()
     assert comparison["m"]["change"] == pytest.approx(-0.05)
 
