@@ -334,3 +334,11 @@ def test_the_age_notice_names_the_oldest_price_used_whatever_its_source() -> Non
     dated = sorted(a.as_of[:10] for o in r.options for a in o.assumptions if a.as_of[:4].isdigit())
     (notice,) = [n for n in r.notes if n.startswith("prices as of")]
     assert notice.startswith(f"prices as of {dated[0]},")
+
+
+def test_spot_on_a_batch_job_says_the_managed_platforms_price_it_on_demand() -> None:
+    r = estimate_cost(instance_type="ml.g5.xlarge", mode="batch", spot=True)
+    kinds = {o.platform: o.breakdown[0].item for o in r.options}
+    assert kinds["eks"].endswith("(spot)") and kinds["sagemaker"].endswith("(on-demand)")
+    assert any(n.startswith("SageMaker has spot capacity (managed spot) for training jobs only")
+               for n in r.notes)  # fmt: skip

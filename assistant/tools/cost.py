@@ -53,6 +53,7 @@ from assistant.tools.prices import catalog as snapshot
 from assistant.tools.prices import staleness
 
 COMMITMENTS = ("savings-plan-1y", "savings-plan-3y", "committed-1y", "committed-3y")
+MANAGED_NAME = {"sagemaker": "SageMaker", "vertex": "Vertex AI", "azure-ml": "Azure ML"}
 CLOUD_NAME = {"aws": "AWS", "gcp": "Google Cloud", "azure": "Azure"}
 
 
@@ -202,6 +203,12 @@ def estimate_cost(
     def managed(platform: str, row: dict[str, Any], spot_ok: bool = True) -> None:
         opt: list[PriceAssumption] = []
         spot = spot_ok and spot_allowed and req.workload == "training"
+        if spot_allowed and req.workload != "training":
+            notes.append("SageMaker has spot capacity (managed spot) for training jobs only, not "
+                         "for batch transform or endpoints: priced on-demand there."
+                         if platform == "sagemaker" else
+                         f"{MANAGED_NAME[platform]} spot prices for batch work are not in the "
+                         "snapshot: priced on-demand there.")  # fmt: skip
         line, _ = compute_line(row, f"{row['instance_type']} compute", spot, opt)
         options.append(
             CostOption(
