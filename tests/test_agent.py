@@ -268,3 +268,33 @@ def test_commitments_are_read_and_shown_in_the_lead(question: str, purchase: str
     lead = render.cost(result, lambda source, heading: "")[0]
     assert ("up to" in lead and "at best" in lead) == (purchase is not None and any(
         o["commitment"] for o in result["options"]))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("question", "region"),
+    [
+        ("What would an ml.g5.2xlarge endpoint cost us in Frankfurt, running all month?",
+         "eu-central-1"),
+        ("We want one Standard_NC24ads_A100_v4 node in Amsterdam, monthly cost?", "westeurope"),
+        ("g2-standard-4 in the Netherlands for a month, how much?", "europe-west4"),
+        ("price of a g5.xlarge in Ireland", "eu-west-1"),
+        ("what does ml.g5.xlarge cost in Tokyo?", "ap-northeast-1"),
+        ("NC8as_T4_v3 in Sweden Central for a month, cost?", "swedencentral"),
+        ("g5.xlarge in eu-west-2, not London pricing, how much?", "eu-west-2"),  # a code wins
+    ],
+)  # fmt: skip
+def test_a_place_named_in_words_is_the_region_of_the_cloud_priced(
+    question: str, region: str
+) -> None:
+    (call,) = plan(question).calls
+    assert call.args["region"] == region
+    TOOLS["estimate_cost"][0](call.args)  # a region the tool prices
+
+
+def test_every_place_name_resolves_on_every_cloud_to_a_real_region() -> None:
+    from assistant.tools.regions import PLACE_REGIONS, REGION_CODES
+
+    for name, codes in PLACE_REGIONS.items():
+        assert set(codes) == {"aws", "gcp", "azure"}, name
+        for cloud, code in codes.items():
+            assert code in REGION_CODES[cloud], (name, cloud, code)

@@ -342,3 +342,10 @@ def test_spot_on_a_batch_job_says_the_managed_platforms_price_it_on_demand() -> 
     assert kinds["eks"].endswith("(spot)") and kinds["sagemaker"].endswith("(on-demand)")
     assert any(n.startswith("SageMaker has spot capacity (managed spot) for training jobs only")
                for n in r.notes)  # fmt: skip
+
+
+def test_a_real_region_the_snapshot_does_not_price_is_said_so_with_the_same_place_elsewhere() -> (
+    None
+):
+    with pytest.raises(ValueError, match="no AWS prices in sa-east-1.*southamerica-east1"):
+        estimate_cost(instance_type="g5.xlarge", region="sa-east-1")

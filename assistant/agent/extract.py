@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.tools.regions import AZURE_REGIONS
+from assistant.tools.regions import AZURE_REGIONS, PLACE_REGIONS
 
 HOURS_IN_MONTH = 730  # 24 x 365 / 12, the month the price tables use
 DAYS_IN_MONTH = 30
@@ -347,6 +347,20 @@ REGION = re.compile(
 
 
 AZURE_REGION = re.compile(r"\b(" + "|".join(sorted(AZURE_REGIONS, key=len, reverse=True)) + r")\b")
+
+
+PLACE = re.compile(
+    r"(?<![\w-])(" + "|".join(re.escape(n) for n in sorted(PLACE_REGIONS, key=len, reverse=True))
+    + r")(?![\w-])"
+)  # fmt: skip
+
+
+def place(text: str) -> Fact | None:
+    """A place named in words ("in Frankfurt", "our Irish region" is not read, "West
+    Europe"): the first one, its name as the value; the planner turns it into the region
+    of the cloud being priced."""
+    m = PLACE.search(text)
+    return Fact("place", m.group(1), m.group(1)) if m else None
 
 
 def region(text: str) -> Fact | None:

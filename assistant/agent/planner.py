@@ -20,6 +20,7 @@ from typing import Any
 
 from assistant.agent import extract as ex
 from assistant.agent.extract import Fact
+from assistant.tools.regions import place_region
 
 CHOOSE = "choose_infrastructure"
 COST = "estimate_cost"
@@ -144,7 +145,32 @@ def facts(text: str) -> dict[str, Fact]:
     platforms = _platforms(t, named_clouds)
     if platforms:
         found["platforms"] = Fact("platforms", platforms, ", ".join(platforms))
+    if "region" not in found:
+        spot = ex.place(t)
+        if spot is not None:
+            code = place_region(spot.value, _cloud_of_question(found))
+            if code:
+                found["region"] = Fact("region", code, spot.quote)
     return found
+
+
+PLATFORM_CLOUD = {"sagemaker": "aws", "eks": "aws", "vertex": "gcp", "gke": "gcp",
+                  "azure-ml": "azure", "aks": "azure"}  # fmt: skip
+
+
+def _cloud_of_question(found: dict[str, Fact]) -> str:
+    """The cloud a place is priced on: the instance's, else the cloud or platform named,
+    else AWS (the tools' default instance is AWS's)."""
+    if "instance_type" in found:
+        name = str(found["instance_type"].value)
+        for cloud, pattern in (("azure", ex.AZURE_INSTANCE), ("gcp", ex.GCP_INSTANCE),
+                               ("aws", ex.AWS_INSTANCE)):  # fmt: skip
+            if pattern.fullmatch(name):
+                return cloud
+    if "cloud" in found and found["cloud"].value in ("aws", "gcp", "azure"):
+        return str(found["cloud"].value)
+    named = [PLATFORM_CLOUD[p] for p in found["platforms"].value] if "platforms" in found else []
+    return named[0] if named else "aws"
 
 
 def _platforms(t: str, named_clouds: list[str]) -> list[str] | None:

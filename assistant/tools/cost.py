@@ -51,6 +51,7 @@ from assistant.tools.cost_prices import (
 from assistant.tools.inputs import validated
 from assistant.tools.prices import catalog as snapshot
 from assistant.tools.prices import staleness
+from assistant.tools.regions import REGION_CODES, nearest
 
 COMMITMENTS = ("savings-plan-1y", "savings-plan-3y", "committed-1y", "committed-3y")
 MANAGED_NAME = {"sagemaker": "SageMaker", "vertex": "Vertex AI", "azure-ml": "Azure ML"}
@@ -70,6 +71,11 @@ def _resolve(instance_type: str, region: str | None) -> tuple[str, dict[str, str
     where = region.strip().lower() if region else DEFAULT_REGION[provider]
     known = known_regions(provider)
     if where not in known:
+        if where in REGION_CODES[provider]:  # a real region the price lists did not cover
+            near = [r for c in ("aws", "gcp", "azure") if (r := nearest(where, c)) and r != where]
+            raise ValueError(f"region: the snapshot has no {provider.upper()} prices in {where}"
+                             f"; the same place on other clouds: {', '.join(near)}; or run "
+                             "`mlinfra prices refresh`")  # fmt: skip
         close = difflib.get_close_matches(where, known, n=4, cutoff=0.4)
         raise ValueError(f"region: unknown {region!r} for {provider.upper()}"
                          + (f"; closest known: {', '.join(close)}" if close else ""))  # fmt: skip
