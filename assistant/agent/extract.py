@@ -12,11 +12,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from assistant.agent import durations
+from assistant.agent.durations import DAYS_IN_MONTH, HOURS_IN_MONTH
 from assistant.tools.regions import AZURE_REGIONS, PLACE_REGIONS
-
-HOURS_IN_MONTH = 730  # 24 x 365 / 12, the month the price tables use
-DAYS_IN_MONTH = 30
-WORKDAYS_IN_MONTH = 22
 
 _UNITS = {
     "zero": 0, "one": 1, "a single": 1, "single": 1, "two": 2, "a couple of": 2,
@@ -286,29 +284,10 @@ def time_to_market(text: str) -> Fact | None:
 
 
 def hours_per_month(text: str) -> Fact | None:
-    m = re.search(r"\b(24\s*/\s*7|24x7|around the clock|all month|always[- ]on|non-?stop)\b", text)
-    if m:
-        return Fact("hours_per_month", float(HOURS_IN_MONTH), m.group(0))
-    m = re.search(r"(\d+(?:\.\d+)?)\s*(?:gpu[- ]|instance[- ]|node[- ])?(?:hours?|hrs?|h)\b"
-                  r"\s*(?:a|per|/|each|every)\s*(day|week|month)", text)  # fmt: skip
-    if m:
-        hours = float(m.group(1))
-        per = m.group(2)
-        weekdays = bool(re.search(r"week ?days|business days|working days|mon(?:day)?-fri", text))
-        days = WORKDAYS_IN_MONTH if weekdays else DAYS_IN_MONTH
-        factor = {"day": days, "week": 52 / 12, "month": 1}[per]
-        return Fact("hours_per_month", round(hours * factor, 1), m.group(0))
-    m = re.search(r"\b(?:business|office|working) hours\b", text)
-    if m:
-        return Fact("hours_per_month", float(10 * WORKDAYS_IN_MONTH), m.group(0) + " (10 h x 22)")
-    m = re.search(r"\bfor (\d+(?:\.\d+)?)\s*(hour|day|week)s?\b", text)
-    if m:
-        hours = float(m.group(1)) * {"hour": 1, "day": 24, "week": 168}[m.group(2)]
-        return Fact("hours_per_month", hours, m.group(0))
-    m = re.search(r"(\d+(?:\.\d+)?)\s*(?:gpu[- ]|instance[- ]|node[- ])?(?:hours?|hrs?)\b", text)
-    if m:
-        return Fact("hours_per_month", float(m.group(1)), m.group(0))
-    return None
+    """Hours each instance runs in the month asked about: the duration rules
+    (`assistant.agent.durations`), the longest phrase that states one."""
+    found = durations.hours_per_month(text)
+    return Fact("hours_per_month", found[0], found[1]) if found else None
 
 
 # -- infrastructure ----------------------------------------------------------------------

@@ -1,0 +1,126 @@
+"""How many hours each instance runs in the month a question asks about, read from its
+words: rules as data (`assistant.agent.rules`), each with the examples it must handle.
+The text is already normalised (lower case, number words as digits). A figure above the
+744 hours of the longest month is read as said: the tool then says what it accepts.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.agent.rules import Rule, read
+
+HOURS_IN_MONTH = 730  # 24 x 365 / 12, the month the price tables use
+DAYS_IN_MONTH = 30
+WORKDAYS_IN_MONTH = 22
+WEEKS_IN_MONTH = 52 / 12
+
+N = r"(\d+(?:\.\d+)?)"
+H = r"\s*-?\s*(?:gpu[- ]|instance[- ]|node[- ])?(?:hours?|hrs?|h)\b"
+PER = r"\s*(?:a|per|/|each|every)\s*"
+WEEKDAYS = re.compile(r"week ?days|business days|working days|mon(?:day)?\s*-\s*fri|"
+                      r"weekdays? only|on weekdays")  # fmt: skip
+ALWAYS = (
+    r"(?<!\w)(24\s*/\s*7|24x7|(?:a)?round the clock|all month|always[- ]on|"
+    r"non-?stop|all the time|continuously)\b"
+)
+PERIOD = r"(a|an|one|\d+(?:\.\d+)?)\s*(hour|day|week|fortnight|month)s?\b"
+UNIT_HOURS = {"hour": 1, "day": 24, "week": 168, "fortnight": 336, "month": HOURS_IN_MONTH}
+
+
+def _hours(value: float) -> float:
+    return round(value, 1)
+
+
+def _count(word: str) -> float:
+    return 1.0 if word in ("a", "an", "one") else float(word)
+
+
+def _per_day(m: re.Match[str], text: str) -> float | None:
+    days = WORKDAYS_IN_MONTH if WEEKDAYS.search(text) else DAYS_IN_MONTH
+    return _hours(float(m.group(1)) * days)
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("hours.always", "hours_per_month", ALWAYS,
+         lambda m, t: float(HOURS_IN_MONTH), priority=3,
+         examples=(("serving 24/7", 730.0), ("an always-on endpoint", 730.0),
+                   ("running around the clock", 730.0))),
+    Rule("hours.always_for_a_period", "hours_per_month",
+         ALWAYS + r",?\s*(?:for|over)\s+" + PERIOD,
+         lambda m, t: _hours(_count(m.group(2)) * UNIT_HOURS[m.group(3)]), priority=3,
+         examples=(("up around the clock for 2 weeks", 336.0), ("24/7 for a week", 168.0))),
+    Rule("hours.a_period_always", "hours_per_month",
+         r"\b(?:for|over)\s+" + PERIOD + r",?\s*" + ALWAYS,
+         lambda m, t: _hours(_count(m.group(1)) * UNIT_HOURS[m.group(2)]), priority=3,
+         examples=(("for 3 days, non-stop", 72.0), ("for a week, 24/7", 168.0))),
+    Rule("hours.per_day", "hours_per_month", N + H + PER + r"(?:day|night)\b", _per_day,
+         priority=1,
+         examples=(("12 hours a day", 360.0), ("10 hours a day, weekdays only", 220.0),
+                   ("4 h a night", 120.0), ("8h per day mon-fri", 176.0))),
+    Rule("hours.per_weekday", "hours_per_month",
+         N + H + r"\s*(?:a|per|each|every|on)\s*(?:weekday|business day|working day)s?\b",
+         lambda m, t: _hours(float(m.group(1)) * WORKDAYS_IN_MONTH), priority=1,
+         examples=(("6 hours every weekday", 132.0), ("3 hrs per working day", 66.0))),
+    Rule("hours.per_day_days_a_week", "hours_per_month",
+         N + H + PER + r"day,?\s*(\d)\s*days?" + PER + r"week\b",
+         lambda m, t: _hours(float(m.group(1)) * float(m.group(2)) * WEEKS_IN_MONTH),
+         priority=2, examples=(("10 hours a day, 5 days a week", 216.7),)),
+    Rule("hours.days_a_week_per_day", "hours_per_month",
+         r"\b(\d)\s*days?" + PER + r"week,?\s*(?:for\s+)?" + N + H + PER + r"day\b",
+         lambda m, t: _hours(float(m.group(2)) * float(m.group(1)) * WEEKS_IN_MONTH),
+         priority=2, examples=(("5 days a week, 10 hours a day", 216.7),)),
+    Rule("hours.per_week", "hours_per_month", N + H + PER + r"week\b",
+         lambda m, t: _hours(float(m.group(1)) * WEEKS_IN_MONTH), priority=1,
+         examples=(("40 hours a week", 173.3),)),
+    Rule("hours.per_month", "hours_per_month",
+         N + H + r"\s*(?:each\s+)?(?:a|per|/|this|every|each)\s*month\b",
+         lambda m, t: _hours(float(m.group(1))), priority=1,
+         examples=(("200 hours a month", 200.0), ("around 200 hrs each this month", 200.0))),
+    Rule("hours.per_night_for_nights", "hours_per_month",
+         N + H + PER + r"night,?\s*(?:for\s+)?(\d+)\s*nights\b",
+         lambda m, t: _hours(float(m.group(1)) * float(m.group(2))), priority=2,
+         examples=(("~4h a night, 30 nights", 120.0), ("8 hours a night for 30 nights", 240.0))),
+    Rule("hours.per_day_for_days", "hours_per_month",
+         N + H + PER + r"day,?\s*(?:for\s+)?(\d+)\s*(?:week)?days\b",
+         lambda m, t: _hours(float(m.group(1)) * float(m.group(2))), priority=2,
+         examples=(("8 hours a day for 10 days", 80.0),)),
+    Rule("hours.business", "hours_per_month", r"\b(?:business|office|working) hours\b",
+         lambda m, t: float(10 * WORKDAYS_IN_MONTH),
+         examples=(("only during business hours", 220.0),)),
+    Rule("hours.nine_to_five", "hours_per_month",
+         r"\b9\s*(?:am)?\s*(?:to|-|until|till)\s*5\s*(?:pm)?\b",
+         lambda m, t: float(8 * WORKDAYS_IN_MONTH), priority=1,
+         examples=(("up 9 to 5", 176.0), ("9am-5pm on weekdays", 176.0))),
+    Rule("hours.nights_only", "hours_per_month",
+         r"\b(?:nights only|only at night|overnight only|only overnight)\b",
+         lambda m, t: float(12 * DAYS_IN_MONTH),
+         examples=(("it runs nights only", 360.0),)),
+    Rule("hours.half_the_day", "hours_per_month", r"\bhalf (?:the|of the|a) day\b",
+         lambda m, t: float(HOURS_IN_MONTH / 2),
+         examples=(("busy half the day", 365.0),)),
+    Rule("hours.n_hour_job", "hours_per_month", r"\b" + N + r"\s*-\s*(?:hours?|hr|h)\b",
+         lambda m, t: _hours(float(m.group(1))), priority=1,
+         examples=(("a 72-hour run", 72.0), ("our 48-hr fine-tune", 48.0))),
+    Rule("hours.for_a_period", "hours_per_month",
+         r"\b(?:for|over|takes?|lasting|during|of)\s+(?:about\s+|around\s+|roughly\s+|~)?"
+         r"(a|an|one|\d+(?:\.\d+)?)\s*(hour|day|week|fortnight|month)s?\b",
+         lambda m, t: _hours(_count(m.group(1)) * UNIT_HOURS[m.group(2)]), priority=1,
+         examples=(("for a week", 168.0), ("for 2 weeks", 336.0), ("for a fortnight", 336.0),
+                   ("over 3 days", 72.0), ("for 48 hours", 48.0), ("for 2 months", 1460.0))),
+    Rule("hours.a_period_of", "hours_per_month",
+         r"\b(a|an|one|\d+(?:\.\d+)?)\s*(day|week|fortnight|month)s?\s+(?:of|long)\b",
+         lambda m, t: _hours(_count(m.group(1)) * UNIT_HOURS[m.group(2)]), priority=1,
+         examples=(("1 week of training", 168.0), ("a fortnight of pretraining", 336.0),
+                   ("3 days of fine-tuning", 72.0))),
+    Rule("hours.plain", "hours_per_month", N + H, lambda m, t: _hours(float(m.group(1))),
+         priority=-1, examples=(("300 gpu hours", 300.0), ("48 hours", 48.0))),
+)  # fmt: skip
+
+
+def hours_per_month(text: str) -> tuple[float, str, str] | None:
+    """(hours, the words read, the rule's id) for the normalised `text`, or None."""
+    found = read(text, RULES).get("hours_per_month")
+    if found is None:
+        return None
+    return float(found.value), text[found.start : found.end], found.rule.id

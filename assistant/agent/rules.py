@@ -1,0 +1,68 @@
+"""Slot rules kept as data: each has an id, the slot it fills, its pattern, how a match
+becomes a value, a priority and the examples it must handle. One engine runs a family of
+rules over the normalised question and resolves overlaps in one place: the longest span
+wins, then the higher priority, then the earlier rule.
+
+    Rule("hours.per_night", "hours_per_month", r"(\\d+) ?h(?:ours?)? a night", ...,
+         examples=(("4 hours a night", 120.0),))
+
+`tests/test_rules.py` runs every rule on its examples, and fails for a rule without any.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    slot: str
+    pattern: str
+    value: Callable[[re.Match[str], str], Any]  # (the match, the whole text) -> the value
+    priority: int = 0
+    examples: tuple[tuple[str, Any], ...] = ()
+    regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "regex", re.compile(self.pattern))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    slot: str
+    value: Any
+    start: int
+    end: int
+    rule: Rule
+
+
+def candidates(text: str, rules: Iterable[Rule]) -> list[Candidate]:
+    """Every match of every rule (a rule whose value is None declines its match)."""
+    out = []
+    for rule in rules:
+        for m in rule.regex.finditer(text):
+            value = rule.value(m, text)
+            if value is not None:
+                out.append(Candidate(rule.slot, value, m.start(), m.end(), rule))
+    return out
+
+
+def resolve(found: list[Candidate]) -> dict[str, Candidate]:
+    """Per slot, the winning candidate: the longest span, then the highest priority, then
+    the earliest in the text."""
+    best: dict[str, Candidate] = {}
+    for c in found:
+        key = (c.end - c.start, c.rule.priority, -c.start)
+        held = best.get(c.slot)
+        if held is None or key > (held.end - held.start, held.rule.priority, -held.start):
+            best[c.slot] = c
+    return best
+
+
+def read(text: str, rules: Iterable[Rule]) -> dict[str, Candidate]:
+    """The slots `rules` read from `text` (already normalised), one candidate each."""
+    return resolve(candidates(text, rules))

@@ -1,0 +1,40 @@
+"""Slot rules as data: every rule handles its own examples (it is the rule that wins on
+them), and no rule is without examples."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.agent import durations
+from assistant.agent.extract import normalise
+from assistant.agent.rules import Rule, read
+
+FAMILIES = {"durations": durations.RULES}
+ALL = [(family, rule) for family, rules in FAMILIES.items() for rule in rules]
+
+
+@pytest.mark.parametrize(("family", "rule"), ALL, ids=[r.id for _, r in ALL])
+def test_every_rule_has_examples_and_wins_on_them(family: str, rule: Rule) -> None:
+    assert rule.examples, f"{rule.id} has no examples"
+    for text, want in rule.examples:
+        found = read(normalise(text), FAMILIES[family]).get(rule.slot)
+        assert found is not None, (rule.id, text)
+        assert (found.rule.id, found.value) == (rule.id, pytest.approx(want)), text
+
+
+def test_rule_ids_are_unique() -> None:
+    ids = [rule.id for _, rule in ALL]
+    assert len(ids) == len(set(ids))
+
+
+@pytest.mark.parametrize(
+    ("text", "hours"),
+    [
+        ("our 6-hour job runs 6 hours every weekday", 132.0),  # the longer phrase wins
+        ("three ML people, 5 days a week, 10 hours a day", 216.7),
+        ("an endpoint up around the clock for 2 weeks", 336.0),
+    ],
+)
+def test_overlapping_phrases_resolve_to_the_longest(text: str, hours: float) -> None:
+    got = durations.hours_per_month(normalise(text))
+    assert got is not None and got[0] == pytest.approx(hours)
