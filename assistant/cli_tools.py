@@ -83,7 +83,10 @@ def cost(
     memory_gb: Annotated[float | None, typer.Option(help="Serverless, 1-6 GB.")] = None,
     platforms: Annotated[
         list[str] | None,
-        typer.Option("--platform", help="sagemaker, eks, vertex, gke, azure-ml, aks (repeatable)."),
+        typer.Option(
+            "--platform",
+            help="sagemaker, eks, vertex, gke, azure-ml, aks, ec2, compute-engine, azure-vm.",
+        ),
     ] = None,
     engineer_cost: Annotated[float | None, typer.Option(help="USD per engineer-year.")] = None,
     ops_fraction: Annotated[

@@ -298,3 +298,21 @@ def test_every_place_name_resolves_on_every_cloud_to_a_real_region() -> None:
         assert set(codes) == {"aws", "gcp", "azure"}, name
         for cloud, code in codes.items():
             assert code in REGION_CODES[cloud], (name, cloud, code)
+
+
+@pytest.mark.parametrize(
+    ("question", "platforms"),
+    [
+        ("Four inf2.xlarge on plain EC2 in Ireland around the clock: monthly cost?", ["ec2"]),
+        ("one g2-standard-8 in Iowa, never shut off. Monthly bill for the VM?",
+         ["compute-engine"]),
+        ("five Standard_NC8as_T4_v3 nodes in an AKS pool, cost a month?", ["aks"]),
+        ("What does an ml.g5.2xlarge SageMaker endpoint cost a month?", ["sagemaker"]),
+        ("What does a g5.xlarge cost a month?", None),  # nothing named: the default four
+    ],
+)  # fmt: skip
+def test_only_the_platforms_named_or_implied_are_compared(
+    question: str, platforms: list[str] | None
+) -> None:
+    (call,) = plan(question).calls
+    assert call.args.get("platforms") == platforms

@@ -349,3 +349,18 @@ def test_a_real_region_the_snapshot_does_not_price_is_said_so_with_the_same_plac
 ):
     with pytest.raises(ValueError, match="no AWS prices in sa-east-1.*southamerica-east1"):
         estimate_cost(instance_type="g5.xlarge", region="sa-east-1")
+
+
+def test_a_bare_instance_is_its_own_bill_with_no_fee_and_no_engineer_time() -> None:
+    r = estimate_cost(instance_type="g2-standard-8", region="us-central1",
+                      platforms=["compute-engine", "gke"])  # fmt: skip
+    opts = _by(r)
+    vm = catalog().find("g2-standard-8", "us-central1", "on-demand", "compute-engine")[0].usd
+    assert [line.item for line in opts["compute-engine"].breakdown] == [
+        "g2-standard-8 compute (on-demand)"]  # fmt: skip
+    assert opts["compute-engine"].monthly_usd == round(vm * 730, 2)
+    assert opts["gke"].monthly_usd > opts["compute-engine"].monthly_usd + 3000  # fee + people
+    # spot on a bare VM applies to any workload spot is allowed for (batch here)
+    spot = _by(estimate_cost(instance_type="g5.xlarge", platforms=["ec2"], spot=True,
+                             mode="batch"))  # fmt: skip
+    assert spot["ec2"].breakdown[0].item.endswith("(spot)")

@@ -481,7 +481,15 @@ CLOUD_WORDS = {
 }  # fmt: skip
 PLATFORM_WORDS = {
     "sagemaker": "sagemaker", "eks": "eks", "vertex": "vertex", "gke": "gke",
+    "azure ml": "azure-ml", "azureml": "azure-ml", "azure machine learning": "azure-ml",
+    "aks": "aks", "ec2": "ec2", "compute engine": "compute-engine", "gce": "compute-engine",
 }  # fmt: skip
+# The bare instance's bill asked for: "the VM", "plain EC2", "node cost", "instance price"
+VM_WORDS = re.compile(
+    r"\b(?:plain|bare|raw|just the|only the)\s+(?:ec2|vms?|instances?|nodes?|virtual machines?)"
+    r"\b|\b(?:vm|node|instance|machine)s?\s+(?:cost|bill|price|pricing)\b|\bthe vms?\b|"
+    r"\bvirtual machines?\b"
+)
 
 
 def clouds(text: str) -> list[str]:
@@ -496,7 +504,8 @@ def clouds(text: str) -> list[str]:
 
 def platforms(text: str) -> list[str]:
     found = []
-    for m in re.finditer(r"\b(" + "|".join(PLATFORM_WORDS) + r")\b", text):
+    words = sorted(PLATFORM_WORDS, key=len, reverse=True)
+    for m in re.finditer(r"\b(" + "|".join(map(re.escape, words)) + r")\b", text):
         if PLATFORM_WORDS[m.group(1)] not in found:
             found.append(PLATFORM_WORDS[m.group(1)])
     return found

@@ -145,6 +145,11 @@ def facts(text: str) -> dict[str, Fact]:
     platforms = _platforms(t, named_clouds)
     if platforms:
         found["platforms"] = Fact("platforms", platforms, ", ".join(platforms))
+    if ex.VM_WORDS.search(t):  # the bare instance's bill, on the cloud of the question
+        vm = {"aws": "ec2", "gcp": "compute-engine", "azure": "azure-vm"}[_cloud_of_question(found)]
+        named = found["platforms"].value if "platforms" in found else []
+        if vm not in named and not (set(named) - set(_VM_OK)):
+            found["platforms"] = Fact("platforms", [*named, vm], vm)
     if "region" not in found:
         spot = ex.place(t)
         if spot is not None:
@@ -155,7 +160,9 @@ def facts(text: str) -> dict[str, Fact]:
 
 
 PLATFORM_CLOUD = {"sagemaker": "aws", "eks": "aws", "vertex": "gcp", "gke": "gcp",
-                  "azure-ml": "azure", "aks": "azure"}  # fmt: skip
+                  "azure-ml": "azure", "aks": "azure", "ec2": "aws", "compute-engine": "gcp",
+                  "azure-vm": "azure"}  # fmt: skip
+_VM_OK = ("ec2", "compute-engine", "azure-vm")  # platforms a "the VM" question may also name
 
 
 def _cloud_of_question(found: dict[str, Fact]) -> str:
@@ -174,17 +181,18 @@ def _cloud_of_question(found: dict[str, Fact]) -> str:
 
 
 def _platforms(t: str, named_clouds: list[str]) -> list[str] | None:
-    """A platform filter only when the wording restricts the comparison: two or more
-    platforms named, or one cloud named alone."""
+    """A platform filter only when the wording restricts the comparison: the platforms
+    named, else the managed and Kubernetes platforms of the one cloud named."""
     named = ex.platforms(t)
     if re.search(r"\b(kubernetes|k8s|self[- ]managed|self[- ]hosted)\b", t):
         for cloud, k8s in (("aws", "eks"), ("gcp", "gke")):
             if (cloud in named_clouds or not named_clouds) and k8s not in named:
                 named.append(k8s)
-    if len(named) >= 2:
+    if named:
         return named
-    if len(named_clouds) == 1 and named_clouds[0] in ("aws", "gcp"):
-        return ["sagemaker", "eks"] if named_clouds[0] == "aws" else ["vertex", "gke"]
+    if len(named_clouds) == 1:
+        return {"aws": ["sagemaker", "eks"], "gcp": ["vertex", "gke"],
+                "azure": ["azure-ml", "aks"]}[named_clouds[0]]  # fmt: skip
     return None
 
 

@@ -21,7 +21,8 @@ OVERALL = {
     "hybrid": "hybrid",
 }
 PLATFORM = {"sagemaker": "SageMaker", "eks": "EKS", "vertex": "Vertex AI", "gke": "GKE",
-            "azure-ml": "Azure ML", "aks": "AKS"}  # fmt: skip
+            "azure-ml": "Azure ML", "aks": "AKS", "ec2": "EC2", "compute-engine": "Compute Engine",
+            "azure-vm": "Azure VM"}  # fmt: skip
 _DEFAULT = re.compile(r"^(\w+) = (.*) \(default; pass \w+ to change it\)$")
 
 

@@ -29,6 +29,7 @@ from assistant.tools.cost_models import (
     CLUSTER_HOURS,
     DEFAULT_PLATFORMS,
     DEFAULTS,
+    VM_PLATFORMS,
     CostEstimate,
     CostOption,
     CostRequest,
@@ -206,10 +207,14 @@ def estimate_cost(
             )
         )
 
-    def managed(platform: str, row: dict[str, Any], spot_ok: bool = True) -> None:
+    def managed(
+        platform: str, row: dict[str, Any], spot_ok: bool = True, any_workload: bool = False
+    ) -> None:
+        """One priced compute line: a managed platform's (spot for training only) or a bare
+        VM's (`any_workload`: spot wherever spot is allowed)."""
         opt: list[PriceAssumption] = []
-        spot = spot_ok and spot_allowed and req.workload == "training"
-        if spot_allowed and req.workload != "training":
+        spot = spot_ok and spot_allowed and (any_workload or req.workload == "training")
+        if spot_allowed and req.workload != "training" and not any_workload:
             notes.append("SageMaker has spot capacity (managed spot) for training jobs only, not "
                          "for batch transform or endpoints: priced on-demand there."
                          if platform == "sagemaker" else
@@ -271,6 +276,10 @@ def estimate_cost(
             notes.append(AZURE_ML_NOTE + (": priced on-demand." if spot_allowed else "."))
         if azure_row is not None and "aks" in wanted:
             self_managed("aks", azure_row, "aks")
+        for platform, cloud in VM_PLATFORMS.items():
+            vm = rows.get(cloud)
+            if vm is not None and platform in wanted:
+                managed(platform, vm, spot_ok=spot_allowed, any_workload=True)
         missing = [c for c, r in rows.items() if r is None]
         if missing:
             clouds = " or ".join(CLOUD_NAME[c] for c in missing)

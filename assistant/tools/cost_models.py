@@ -6,13 +6,18 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-Platform = Literal["sagemaker", "eks", "vertex", "gke", "azure-ml", "aks"]
-PLATFORMS: tuple[str, ...] = ("sagemaker", "eks", "vertex", "gke", "azure-ml", "aks")
+Platform = Literal[
+    "sagemaker", "eks", "vertex", "gke", "azure-ml", "aks", "ec2", "compute-engine", "azure-vm"
+]
+PLATFORMS: tuple[str, ...] = ("sagemaker", "eks", "vertex", "gke", "azure-ml", "aks", "ec2",
+                              "compute-engine", "azure-vm")  # fmt: skip
 CLOUD_OF = {"sagemaker": "aws", "eks": "aws", "vertex": "gcp", "gke": "gcp", "azure-ml": "azure",
-            "aks": "azure"}  # fmt: skip
+            "aks": "azure", "ec2": "aws", "compute-engine": "gcp", "azure-vm": "azure"}  # fmt: skip
+# The bare instances: the VM's own bill, no cluster fee, no engineer time
+VM_PLATFORMS = {"ec2": "aws", "compute-engine": "gcp", "azure-vm": "azure"}
 # Priced when the request names no platforms: AWS's and Google's for an instance of
 # either; Azure's for an Azure VM
-DEFAULT_PLATFORMS = {"aws": PLATFORMS[:4], "gcp": PLATFORMS[:4], "azure": PLATFORMS[4:]}
+DEFAULT_PLATFORMS = {"aws": PLATFORMS[:4], "gcp": PLATFORMS[:4], "azure": PLATFORMS[4:6]}
 CLUSTER_HOURS = 730  # a cluster stands all month, whatever its nodes do
 MAX_USD = 1e12  # beyond any real salary: keeps every total finite and exact to the cent
 Purchase = Literal[
