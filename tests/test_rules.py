@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.agent import durations
+from assistant.agent import counts, durations
 from assistant.agent.extract import normalise
 from assistant.agent.rules import Rule, read
 
-FAMILIES = {"durations": durations.RULES}
+FAMILIES = {"durations": durations.RULES, "counts": counts.RULES}
 ALL = [(family, rule) for family, rules in FAMILIES.items() for rule in rules]
 
 

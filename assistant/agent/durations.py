@@ -25,6 +25,7 @@ ALWAYS = (
     r"non-?stop|all the time|continuously)\b"
 )
 PERIOD = r"(a|an|one|\d+(?:\.\d+)?)\s*(hour|day|week|fortnight|month)s?\b"
+LASTING = r"\b(?:for|over|lasts?|lasting|takes?|during|of)\s+(?:about\s+|around\s+|roughly\s+|~)?"
 UNIT_HOURS = {"hour": 1, "day": 24, "week": 168, "fortnight": 336, "month": HOURS_IN_MONTH}
 
 
@@ -51,9 +52,10 @@ RULES: tuple[Rule, ...] = (
          lambda m, t: _hours(_count(m.group(2)) * UNIT_HOURS[m.group(3)]), priority=3,
          examples=(("up around the clock for 2 weeks", 336.0), ("24/7 for a week", 168.0))),
     Rule("hours.a_period_always", "hours_per_month",
-         r"\b(?:for|over)\s+" + PERIOD + r",?\s*" + ALWAYS,
+         LASTING + PERIOD + r",?\s*" + ALWAYS,
          lambda m, t: _hours(_count(m.group(1)) * UNIT_HOURS[m.group(2)]), priority=3,
-         examples=(("for 3 days, non-stop", 72.0), ("for a week, 24/7", 168.0))),
+         examples=(("for 3 days, non-stop", 72.0), ("for a week, 24/7", 168.0),
+                   ("it will last a fortnight, around the clock", 336.0))),
     Rule("hours.per_day", "hours_per_month", N + H + PER + r"(?:day|night)\b", _per_day,
          priority=1,
          examples=(("12 hours a day", 360.0), ("10 hours a day, weekdays only", 220.0),
@@ -103,10 +105,9 @@ RULES: tuple[Rule, ...] = (
          lambda m, t: _hours(float(m.group(1))), priority=1,
          examples=(("a 72-hour run", 72.0), ("our 48-hr fine-tune", 48.0))),
     Rule("hours.for_a_period", "hours_per_month",
-         r"\b(?:for|over|takes?|lasting|during|of)\s+(?:about\s+|around\s+|roughly\s+|~)?"
-         r"(a|an|one|\d+(?:\.\d+)?)\s*(hour|day|week|fortnight|month)s?\b",
+         LASTING + PERIOD,
          lambda m, t: _hours(_count(m.group(1)) * UNIT_HOURS[m.group(2)]), priority=1,
-         examples=(("for a week", 168.0), ("for 2 weeks", 336.0), ("for a fortnight", 336.0),
+         examples=(("for a week", 168.0), ("for 2 weeks", 336.0), ("lasts a fortnight", 336.0),
                    ("over 3 days", 72.0), ("for 48 hours", 48.0), ("for 2 months", 1460.0))),
     Rule("hours.a_period_of", "hours_per_month",
          r"\b(a|an|one|\d+(?:\.\d+)?)\s*(day|week|fortnight|month)s?\s+(?:of|long)\b",

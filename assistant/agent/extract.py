@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.agent import durations
+from assistant.agent import counts, durations
 from assistant.agent.durations import DAYS_IN_MONTH, HOURS_IN_MONTH
 from assistant.tools.regions import AZURE_REGIONS, PLACE_REGIONS
 
@@ -302,11 +302,7 @@ GCP_INSTANCE = re.compile(
 AZURE_INSTANCE = re.compile(
     r"\b((?:standard_)?[a-z]{1,3}\d{1,3}[a-z-]*(?:_[a-z]+\d+[a-z]*)?_v\d)\b"
 )
-ACCELERATOR_WORDS = {
-    "h200": "h200", "h100": "h100", "a100": "a100", "a10g": "a10g", "l4": "l4", "t4": "t4",
-    "inferentia2": "inferentia2", "inferentia": "inferentia2", "inf2": "inferentia2",
-    "trainium": "trainium", "trn1": "trainium",
-}  # fmt: skip
+ACCELERATOR_WORDS = counts.ACCELERATOR_WORDS
 
 
 def instance_type(text: str) -> Fact | None:
@@ -349,32 +345,22 @@ def region(text: str) -> Fact | None:
 
 def accelerator_word(text: str) -> Fact | None:
     """A GPU model named without an instance type ("an A10G", "8 H100s")."""
-    m = re.search(r"\b(" + "|".join(ACCELERATOR_WORDS) + r")s?\b", text)
+    m = re.search(r"(?<![\w.-])" + counts.ACCELERATOR, text)  # not inside "inf2.xlarge"
     if m:
         return Fact("accelerator", ACCELERATOR_WORDS[m.group(1)], m.group(0))
     return None
 
 
 def accelerator_count(text: str) -> Fact | None:
-    """How many of a named GPU ("8 H100s", "4x A100")."""
-    m = re.search(r"\b(\d+)\s*x?\s*(?:nvidia\s+)?(" + "|".join(ACCELERATOR_WORDS) + r")s?\b", text)
-    if m:
-        return Fact("accelerator_count", int(m.group(1)), m.group(0))
-    return None
+    """How many of a named GPU ("8 H100s", "4x A100"; `assistant.agent.counts`)."""
+    found = counts.counts(text).get("accelerator_count")
+    return Fact("accelerator_count", found[0], found[1]) if found else None
 
 
 def instance_count(text: str) -> Fact | None:
-    m = re.search(r"\b(\d+)\s*(?:x\s*)?(?=(?:ml\.)?[a-z]{1,4}\d[a-z0-9-]*\.\d*x?large\b)", text)
-    if m and int(m.group(1)) >= 1:
-        return Fact("instance_count", int(m.group(1)), m.group(0).strip() + " instances")
-    m = re.search(
-        r"\b(\d+)\s*(?:x\s*)?(?:[a-z0-9.-]+\s+)?(?:instances?|nodes?|machines?|vms?|"
-        r"replicas?|servers?|endpoints? instances?)\b",
-        text,
-    )
-    if m and int(m.group(1)) >= 1:
-        return Fact("instance_count", int(m.group(1)), m.group(0))
-    return None
+    """How many instances ("ten g6.xlarge", "6x Standard_NC16as_T4_v3", "3 nodes")."""
+    found = counts.counts(text).get("instance_count")
+    return Fact("instance_count", found[0], found[1]) if found else None
 
 
 def spot(text: str) -> Fact | None:
