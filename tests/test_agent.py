@@ -316,3 +316,20 @@ def test_only_the_platforms_named_or_implied_are_compared(
 ) -> None:
     (call,) = plan(question).calls
     assert call.args.get("platforms") == platforms
+
+
+@pytest.mark.parametrize(
+    ("question", "tools"),
+    [
+        ("Two p5.48xlarge on spot in us-east-1 for a 72-hour run - what's the damage?",
+         ["estimate_cost"]),
+        ("ballpark for a 72 hour run on one p5.48xlarge, us-east-1?", ["estimate_cost"]),
+        ("Four p4d.24xlarge in Frankfurt for two weeks. Total for the job?", ["estimate_cost"]),
+        ("if i run a p4d.24xlarge on spot for a week what am i looking at", ["estimate_cost"]),
+        # a budget or a salary per year is a fact, not a price asked for
+        ("2 ML engineers at $200k each, 3 models, the ML infra budget is $150k a year. "
+         "Should we self-host Kubeflow on EKS or use SageMaker?", ["choose_infrastructure"]),
+    ],
+)  # fmt: skip
+def test_prices_asked_in_other_words_run_the_cost_tool(question: str, tools: list[str]) -> None:
+    assert [c.name for c in plan(question).calls][:1] == tools

@@ -43,7 +43,14 @@ _DECIDE = re.compile(
 _BUILD_BUY = re.compile(r"\bbuild (?:vs\.?|versus|or) buy\b|\bbuy (?:vs\.?|versus|or) build\b")
 _COST = re.compile(
     r"\b(cost|costs|costing|cheaper|cheapest|price|prices|pricing|priced|how much|bill|spend|"
-    r"per month|a month|monthly|break[- ]?even|tco|total cost|dollars|expensive)\b"
+    r"per month|a month|monthly|break[- ]?even|tco|total cost|dollars|expensive|damage|"
+    r"ballpark|(?:the|a|in) total|total (?:for|bill|price|spend)|what (?:do|would|will|did) "
+    r"(?:we|i|you) pay|looking at|figures?(?! out)|annual (?:cost|bill|figure|spend)|annually|"
+    r"per year|a year|budget check|quote)\b"
+)
+# A sum of money per year is a budget or a salary the user states, not a price asked for
+_MONEY_PER_YEAR = re.compile(
+    r"\$?\d[\d.,]*\s*(?:k|m|mm|million|thousand)?\s*(?:usd|dollars)?\s*(?:a|per|/)\s*(?:year|yr)\b"
 )
 _ACCEL = re.compile(
     r"\b(tpus?|gpus?|accelerators?|chips?|h100s?|h200s?|a100s?|a10gs?|l4s?|t4s?|inferentia2?|"
@@ -201,7 +208,7 @@ def tools_for(text: str, found: dict[str, Fact]) -> list[str]:
     t = ex.normalise(text)
     tools: list[str] = []
     team_facts = any(f in found for f in ("team_size", "ml_models"))
-    costly = bool(_COST.search(t))
+    costly = bool(_COST.search(_MONEY_PER_YEAR.sub(" ", t)))
     managed, kubernetes, decide = _MANAGED.search(t), _KUBERNETES.search(t), _DECIDE.search(t)
     if _BUILD_BUY.search(t) or (
         (managed or kubernetes)
