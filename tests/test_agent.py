@@ -333,3 +333,34 @@ def test_only_the_platforms_named_or_implied_are_compared(
 )  # fmt: skip
 def test_prices_asked_in_other_words_run_the_cost_tool(question: str, tools: list[str]) -> None:
     assert [c.name for c in plan(question).calls][:1] == tools
+
+
+def _turns(*texts: str) -> list[dict[str, str]]:
+    return [m for t in texts for m in ({"role": "user", "content": t},
+                                       {"role": "assistant", "content": "..."})]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("earlier", "question", "expect"),
+    [
+        ("What does a g5.12xlarge cost a month in Frankfurt?", "ok and on spot?",
+         {"spot": True, "region": "eu-central-1"}),
+        ("What does an inf2.xlarge cost a month in Oregon?",
+         "hmm. and if we moved it to Stockholm instead?", {"region": "eu-north-1"}),
+        ("Four Standard_NC24ads_A100_v4 nodes in AKS in Amsterdam, monthly cost?",
+         "and if we put the same four in Sweden Central instead?",
+         {"region": "swedencentral", "instance_type": "standard_nc24ads_a100_v4"}),
+        ("p5.48xlarge in London for 5 days, cost?",
+         "Our DPO says London is no longer in the EU. The same run in Stockholm instead?",
+         {"region": "eu-north-1"}),
+        ("What would an ml.g5.12xlarge endpoint cost a month?",
+         "ok that's a lot. what if we sign up for a 1-year SageMaker savings plan?",
+         {"purchase": "savings-plan-1y"}),
+    ],
+)  # fmt: skip
+def test_a_follow_up_in_other_words_re_runs_the_last_priced_tool_with_the_change(
+    earlier: str, question: str, expect: dict[str, Any]
+) -> None:
+    p = plan(question, _turns(earlier))
+    assert p.follow_up and [c.name for c in p.calls] == ["estimate_cost"]
+    assert {k: p.calls[0].args.get(k) for k in expect} == expect

@@ -331,10 +331,11 @@ PLACE = re.compile(
 
 
 def place(text: str) -> Fact | None:
-    """A place named in words ("in Frankfurt", "our Irish region" is not read, "West
-    Europe"): the first one, its name as the value; the planner turns it into the region
-    of the cloud being priced."""
-    m = PLACE.search(text)
+    """A place named in words ("in Frankfurt", "West Europe"; "our Irish region" is not
+    read): the last one named (a move or a change names its target last), its name as the
+    value; the planner turns it into the region of the cloud being priced."""
+    found = list(PLACE.finditer(text))
+    m = found[-1] if found else None  # "no longer London ... Stockholm instead": the last
     return Fact("place", m.group(1), m.group(1)) if m else None
 
 

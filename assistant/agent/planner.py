@@ -65,6 +65,12 @@ _HOWTO = re.compile(
     r"^[^a-z0-9]*(how (?:do|can|should|would) (?:i|we|you|one)|what are (?:the )?(?:ways|options|"
     r"levers)|ways to|tips|explain|what is|what are|why)\b"
 )
+# "ok", "hmm", "actually" before a follow-up ("ok and on spot?")
+_INTERJECTION = re.compile(r"^(?:(?:ok|okay|hmm+|ah|right|alright|actually|understood|cool|"
+                           r"great|thanks|fine|got it|i see|well)\b[\s,.!-]*)+")  # fmt: skip
+# Words that point back at what was priced or decided before
+_REFERENCE = re.compile(r"\b(same|instead|them|it|those|these|that one|redo|again|"
+                        r"rather|still)\b")  # fmt: skip
 _FOLLOW_UP = re.compile(
     r"^[^a-z0-9]*(and|but|also|or|so|what about|how about|what if|then|now|instead|with|without|"
     r"suppose|say|if)\b"
@@ -160,10 +166,24 @@ def facts(text: str) -> dict[str, Fact]:
     if "region" not in found:
         spot = ex.place(t)
         if spot is not None:
+            found["place"] = spot
             code = place_region(spot.value, _cloud_of_question(found))
             if code:
                 found["region"] = Fact("region", code, spot.quote)
     return found
+
+
+def _place_on_earlier_cloud(now: dict[str, Fact], earlier: list[dict[str, Fact]]) -> None:
+    """A follow-up naming only a place ("and in Sweden Central?") prices it on the cloud
+    of the instance asked about earlier, not on the default one."""
+    if "place" not in now or "instance_type" in now or "cloud" in now:
+        return
+    before = next((f for f in reversed(earlier) if "instance_type" in f), None)
+    if before is None:
+        return
+    code = place_region(now["place"].value, _cloud_of_question(before))
+    if code:
+        now["region"] = Fact("region", code, now["place"].quote)
 
 
 PLATFORM_CLOUD = {"sagemaker": "aws", "eks": "aws", "vertex": "gcp", "gke": "gcp",
@@ -267,6 +287,7 @@ def plan(question: str, history: list[dict[str, str]] | None = None) -> Plan:
             if previous_tools:
                 if _is_follow_up(question, now, previous_tools):
                     tools, follow_up = previous_tools, True
+                    _place_on_earlier_cloud(now, earlier_facts)
                     query = f"{previous[:500]} {question}"
                 break
     elif earlier and _FOLLOW_UP.match(ex.normalise(question)):
@@ -287,7 +308,11 @@ def _is_follow_up(question: str, now: dict[str, Fact], previous_tools: list[str]
     relevant = any(f in TOOL_FIELDS[name] for name in previous_tools for f in now)
     if "cloud" in now and any(n in (COST, ACCELERATOR) for n in previous_tools):
         relevant = True
-    return bool(_FOLLOW_UP.match(t)) and relevant or (is_follow_up(question) and relevant)
+    if not relevant:
+        return False
+    sentences = [x.strip() for x in re.split(r"[.!?;:]+\s*|,\s+", t) if x.strip()]
+    opens = any(_FOLLOW_UP.match(_INTERJECTION.sub("", x)) for x in sentences)
+    return opens or bool(_REFERENCE.search(t)) or is_follow_up(question)
 
 
 def _call(
