@@ -364,3 +364,26 @@ def test_a_follow_up_in_other_words_re_runs_the_last_priced_tool_with_the_change
     p = plan(question, _turns(earlier))
     assert p.follow_up and [c.name for c in p.calls] == ["estimate_cost"]
     assert {k: p.calls[0].args.get(k) for k in expect} == expect
+
+
+@pytest.mark.parametrize(
+    ("text", "team"),
+    [
+        ("Eight platform and ML engineers, twenty models", 8),
+        ("12 ML/platform engineers, 60 models", 12),
+        ("small nlp lab, 2 of us can do infra", 2),
+        ("me + 1 postdoc, need one model endpoint", 2),
+        ("twenty-five engineers, eighty models", 25),
+        ("we have 3 models and 2 engineers", 2),
+    ],
+)
+def test_team_sizes_in_other_words(text: str, team: int) -> None:
+    assert facts(text)["team_size"].value == team
+
+
+@pytest.mark.parametrize(
+    ("text", "when"),
+    [("Vertex AI or GKE? Not in a rush.", "flexible"), ("we need it live asap", "urgent")],
+)
+def test_a_negated_rush_is_not_urgent(text: str, when: str) -> None:
+    assert facts(text)["time_to_market"].value == when

@@ -29,6 +29,11 @@ _UNITS = {
 _NUMBER_WORD = re.compile(
     r"\b(" + "|".join(sorted(map(re.escape, _UNITS), key=len, reverse=True)) + r")\b"
 )
+# "twenty-five", "thirty four": one number, not two
+_COMPOUND = re.compile(
+    r"\b(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)[- ]"
+    r"(one|two|three|four|five|six|seven|eight|nine)\b"
+)
 _NUM = r"(\d+(?:[.,]\d+)*)\s*(k|m|mm|million|thousand|bn|billion)?\b"
 
 
@@ -133,15 +138,24 @@ def normalise(text: str) -> str:
     text = without_instructions(text)
     text = text.lower().replace("\u2019", "'").replace("\u2013", "-").replace("\u2014", "-")
     text = re.sub(r"(\d)\s*-\s*(person|people|engineer|member|man)", r"\1 \2", text)
+    text = _COMPOUND.sub(lambda m: str(_UNITS[m.group(1)] + _UNITS[m.group(2)]), text)
     return _NUMBER_WORD.sub(lambda m: str(_UNITS[m.group(1)]), text)
 
 
 # -- team and models -----------------------------------------------------------------------
 
-_PEOPLE = r"(?:ml |machine learning |data |platform |mlops |devops |software |infra |backend )?"
-_PEOPLE += r"(?:engineers?|people|persons?|devs?|developers?|scientists?|members?|folks|heads|fte)"
+# Words that may stand between a count and the people it counts ("8 platform and ML
+# engineers", "12 ML/platform engineers"): only these, so "3 models and 2 engineers" is 2
+_QUALIFIER = (r"(?:ml|machine|learning|data|platform|mlops|devops|software|infra|"
+              r"infrastructure|backend|cloud|research|ai|senior|junior|full[- ]time|sre|and|"
+              r"&|/|ml/platform|platform/ml|ml/ops|\+)")  # fmt: skip
+_PEOPLE = rf"(?:{_QUALIFIER}\s*)*"
+_PEOPLE += (r"(?:engineers?|engs?|people|persons?|devs?|developers?|scientists?|members?|folks|"
+            r"heads|fte|researchers?|postdocs?)\b")  # fmt: skip
 _TEAM_PATTERNS = [
     rf"\b(\d+)\s*(?:full[- ]time\s+)?{_PEOPLE}",
+    r"\b(?:the\s+)?(\d+) of us\b",
+    r"\bwe have (\d+) of them\b",
     r"\bteam (?:of|with) (\d+)\b",
     r"\b(\d+)\s*(?:person|people|man|member)s?\s+(?:ml |data |platform )?team",
     r"\bteam (?:size|is|has)\s*(?:is|of|=|:)?\s*(\d+)\b",
@@ -157,6 +171,9 @@ _MODEL_PATTERNS = [
 
 
 def team_size(text: str) -> Fact | None:
+    m = re.search(r"\b(?:me|myself) (?:\+|and|plus) (\d+)\s*(?:other\s+)?" + _PEOPLE, text)
+    if m:  # "me + 1 postdoc" is two
+        return Fact("team_size", int(m.group(1)) + 1, m.group(0).strip())
     for pattern in _TEAM_PATTERNS:
         m = re.search(pattern, text)
         if m and 1 <= int(m.group(1)) <= 100_000:
@@ -256,10 +273,11 @@ def time_to_market(text: str) -> Fact | None:
         r"this (?:week|month|quarter)|quickly|fast as)\b",
         text,
     )
-    if urgent and not re.search(r"\bno (?:rush|hurry)\b", text):
+    if urgent and not re.search(r"\b(?:no|not|not in a|in no|never in a)\s+(?:rush|hurry)\b", text):
         return Fact("time_to_market", "urgent", urgent.group(0))
     flexible = re.search(
-        r"\b(no rush|no hurry|not in a hurry|no deadline|flexible|long[- ]term|take our time|"
+        r"\b(no rush|no hurry|not in a hurry|not in a rush|no deadline|flexible|long[- ]term|"
+        r"take our time|"
         r"next year|no time pressure|plenty of time)\b",
         text,
     )
