@@ -331,7 +331,7 @@ def instance_type(text: str) -> Fact | None:
 
 
 # Region codes as the providers write them: AWS "eu-central-1", Google "europe-west4".
-# (Cities and countries, "Frankfurt" or "in Ireland", are not read yet.)
+# Places in words ("Frankfurt", "in Ireland") are read by `place` below.
 REGION = re.compile(
     r"\b((?:us|eu|ap|sa|ca|me|af|il|mx)-(?:north|south|east|west|central|northeast|southeast|"
     r"northwest|southwest)-\d|(?:us|europe|asia|australia|northamerica|southamerica|me|africa)-"
