@@ -159,8 +159,9 @@ def _parse_prices(path: Path, mtime_ns: int, size: int) -> tuple[dict[str, str],
         return tuple(rows)
 
 
-def prices() -> list[dict[str, str]]:
-    """The user's own price rows (`MLINFRA_PRICES`, negotiated rates), validated; empty
-    when none is set. The shipped prices are the snapshot (`assistant.tools.prices`)."""
+def prices() -> tuple[dict[str, str], ...]:
+    """The user's own price rows (`MLINFRA_PRICES`, negotiated rates), validated and read
+    once per version of the file; empty when none is set. The shipped prices are the
+    snapshot (`assistant.tools.prices`)."""
     override = override_path()
-    return list(_read_prices(override, required=True)) if override is not None else []
+    return _read_prices(override, required=True) if override is not None else ()

@@ -13,7 +13,7 @@ from assistant.tools.cost_prices import (
     DEFAULT_REGION,
     _num,
     instance_row,
-    override_rows,
+    table_row,
 )
 from assistant.tools.prices import catalog as snapshot
 from assistant.tools.prices.row import PriceRow
@@ -22,12 +22,11 @@ from assistant.tools.prices.row import PriceRow
 def sagemaker_row(ec2: dict[str, str], component: str = "hosting") -> dict[str, object] | None:
     """SageMaker's price for the `ml.` twin of an EC2 row and the `component` (hosting,
     training, batch-transform): the user's file, else AWS's own figure in the snapshot,
-    else the sourced table, for that region; else an estimate from the EC2 price there."""
+    for that region; else an estimate from the EC2 price there."""
     name, region = f"ml.{ec2['instance_type']}", ec2.get("region", DEFAULT_REGION["aws"])
-    for row in override_rows():
-        if (row.get("service"), row.get("instance_type"), row.get("region")) == (
-            "sagemaker", name, region):  # fmt: skip
-            return dict(row)
+    mine = table_row("sagemaker", name, region)
+    if mine is not None:
+        return dict(mine)
     own = _sagemaker_listed(name, region, component)
     if own is not None:
         return own
@@ -104,10 +103,9 @@ def vertex_row(gce: dict[str, str], component: str) -> dict[str, object] | None:
     agree where both are published), flagged; else an estimate from the Compute Engine
     price times the family's Vertex-to-Compute-Engine ratio, flagged, with its formula."""
     name, region = gce["instance_type"], gce.get("region", DEFAULT_REGION["gcp"])
-    for row in override_rows():
-        if (row.get("service"), row.get("instance_type"), row.get("region")) == (
-            "vertex_ai", name, region):  # fmt: skip
-            return dict(row)
+    mine = table_row("vertex_ai", name, region)
+    if mine is not None:
+        return dict(mine)
     listed = _vertex_listed(name, region)
     if component in listed:
         return _as_plain(listed[component])

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import re
 
-from assistant.tools.catalog import _read_prices
+from assistant.tools.catalog import prices as override_rows  # the user's own rates
 from assistant.tools.prices import catalog as snapshot
-from assistant.tools.prices import override_path
 from assistant.tools.prices.row import PriceRow
 from assistant.tools.regions import DEFAULT_REGION, nearest
 
@@ -36,11 +35,6 @@ def _num(row: dict[str, str] | dict[str, object], key: str) -> float | None:
         return float(value) if value not in ("", None) else None  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return None
-
-
-def override_rows() -> tuple[dict[str, str], ...]:
-    named = override_path()
-    return _read_prices(named, required=True) if named is not None else ()
 
 
 def table_row(service: str, instance_type: str, region: str | None = None) -> dict[str, str] | None:
@@ -76,16 +70,15 @@ def _as_table_row(on_demand: PriceRow, spot: PriceRow | None) -> dict[str, str]:
 def instance_row(service: str, name: str, region: str) -> dict[str, str] | None:
     """An EC2, Compute Engine or Azure VM instance in `region`: the user's file, else the
     snapshot."""
-    for row in override_rows():
-        if (row.get("service"), row.get("instance_type"), row.get("region")) == (
-            service, name, region):  # fmt: skip
-            return row
+    mine = table_row(service, name, region)
+    if mine is not None:
+        return mine
     rows = snapshot().find(name, region, service=SNAPSHOT_SERVICE[service])
     on_demand = next((r for r in rows if r.purchase == "on-demand"), None)
-    if on_demand is not None:
-        spot = next((r for r in rows if r.purchase == "spot"), None)
-        return _as_table_row(on_demand, spot)
-    return table_row(service, name, region)
+    if on_demand is None:
+        return None
+    spot = next((r for r in rows if r.purchase == "spot"), None)
+    return _as_table_row(on_demand, spot)
 
 
 def known_provider(name: str) -> str | None:
@@ -96,8 +89,7 @@ def known_provider(name: str) -> str | None:
     for priced in snapshot().find(name):
         if priced.service in SNAPSHOT_SERVICE.values():
             return priced.provider
-    listed = table_row("ec2", name) or table_row("compute_engine", name)
-    return str(listed["provider"]) if listed else None
+    return None
 
 
 def regions_with(service: str, name: str) -> list[str]:
