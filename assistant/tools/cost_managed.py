@@ -142,13 +142,13 @@ def _vertex_ratio(name: str) -> tuple[float | None, str]:
     """Vertex AI's prediction price over Compute Engine's for machines of this family
     (n1-standard, g2-standard, a2-highgpu, ...), else of its series (n1, c3, ...): the
     median over every machine and region where Google publishes both."""
-    parts = name.split("-")
+    book, parts = snapshot(), name.split("-")
     for prefix in dict.fromkeys(("-".join(parts[:2]) + "-", parts[0] + "-")):
         found = []
-        for vx in snapshot().of_service("vertex-ai"):
+        for vx in book.of_service("vertex-ai"):
             if vx.unit != "hour" or vx.component != "prediction" or not vx.sku.startswith(prefix):
                 continue
-            same = snapshot().find(vx.sku, vx.region, "on-demand", service="compute-engine")
+            same = book.find(vx.sku, vx.region, "on-demand", service="compute-engine")
             ce = [r for r in same if r.unit == "hour"]
             if ce:
                 found.append(vx.usd / ce[0].usd)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import csv
 import math
+from functools import lru_cache
+from pathlib import Path
 
 from assistant.tools.catalog import prices  # the user's own rows
 from assistant.tools.cost_models import (
@@ -110,12 +112,17 @@ PLAN_WORDS = {
 }
 
 
-def commitments() -> list[dict[str, str]]:
+def commitments() -> tuple[dict[str, str], ...]:
     """The documented commitment discounts (`knowledge/data/commitments.csv`): provider,
     purchase (savings-plan or committed), plan, max_discount_pct, platforms, source, as_of,
-    quote."""
-    with (data_folder() / "commitments.csv").open(newline="", encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
+    quote. Read once per knowledge folder."""
+    return _commitments(data_folder() / "commitments.csv")
+
+
+@lru_cache(maxsize=4)
+def _commitments(path: Path) -> tuple[dict[str, str], ...]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        return tuple(csv.DictReader(fh))
 
 
 def apply_commitment(purchase: str, options: list[CostOption], notes: list[str]) -> None:
@@ -123,9 +130,9 @@ def apply_commitment(purchase: str, options: list[CostOption], notes: list[str])
     (savings-plan-1y, committed-3y, ...) on its compute line; say which platforms have
     none. The totals stay at on-demand prices: the ceiling is a best case."""
     kind, term = purchase.rsplit("-", 1)
-    without = []
+    without, offers = [], commitments()
     for option in options:
-        row = next((r for r in commitments() if r["purchase"] == kind
+        row = next((r for r in offers if r["purchase"] == kind
                     and option.platform in r["platforms"].split(";")), None)  # fmt: skip
         if row is None:
             without.append(option.platform)
