@@ -20,6 +20,7 @@ from typing import Any
 
 from assistant.agent import extract as ex
 from assistant.agent.extract import Fact
+from assistant.tools.cost_models import CLOUD_OF, VM_PLATFORMS
 from assistant.tools.regions import place_region
 
 CHOOSE = "choose_infrastructure"
@@ -159,9 +160,10 @@ def facts(text: str) -> dict[str, Fact]:
     if platforms:
         found["platforms"] = Fact("platforms", platforms, ", ".join(platforms))
     if ex.VM_WORDS.search(t):  # the bare instance's bill, on the cloud of the question
-        vm = {"aws": "ec2", "gcp": "compute-engine", "azure": "azure-vm"}[_cloud_of_question(found)]
+        cloud = _cloud_of_question(found)
+        vm = next(p for p, c in VM_PLATFORMS.items() if c == cloud)
         named = found["platforms"].value if "platforms" in found else []
-        if vm not in named and not (set(named) - set(_VM_OK)):
+        if vm not in named and set(named) <= set(VM_PLATFORMS):  # no managed platform named
             found["platforms"] = Fact("platforms", [*named, vm], vm)
     if "region" not in found:
         spot = ex.place(t)
@@ -186,12 +188,6 @@ def _place_on_earlier_cloud(now: dict[str, Fact], earlier: list[dict[str, Fact]]
         now["region"] = Fact("region", code, now["place"].quote)
 
 
-PLATFORM_CLOUD = {"sagemaker": "aws", "eks": "aws", "vertex": "gcp", "gke": "gcp",
-                  "azure-ml": "azure", "aks": "azure", "ec2": "aws", "compute-engine": "gcp",
-                  "azure-vm": "azure"}  # fmt: skip
-_VM_OK = ("ec2", "compute-engine", "azure-vm")  # platforms a "the VM" question may also name
-
-
 def _cloud_of_question(found: dict[str, Fact]) -> str:
     """The cloud a place is priced on: the instance's, else the cloud or platform named,
     else AWS (the tools' default instance is AWS's)."""
@@ -203,7 +199,7 @@ def _cloud_of_question(found: dict[str, Fact]) -> str:
                 return cloud
     if "cloud" in found and found["cloud"].value in ("aws", "gcp", "azure"):
         return str(found["cloud"].value)
-    named = [PLATFORM_CLOUD[p] for p in found["platforms"].value] if "platforms" in found else []
+    named = [CLOUD_OF[p] for p in found["platforms"].value] if "platforms" in found else []
     return named[0] if named else "aws"
 
 
