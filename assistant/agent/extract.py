@@ -310,16 +310,11 @@ def hours_per_month(text: str) -> Fact | None:
 
 # -- infrastructure ----------------------------------------------------------------------
 
-AWS_INSTANCE = re.compile(
-    r"\b((?:ml\.)?[a-z]{1,4}\d[a-z0-9-]*\.(?:\d*x?large|medium|small|metal))\b"
-)
-GCP_INSTANCE = re.compile(
-    r"\b([a-z]\d[a-z]?-(?:standard|highgpu|ultragpu|megagpu|highmem|highcpu|edgegpu)-\d+g?)\b"
-)
-# Azure sizes: "Standard_NC24ads_A100_v4", "ND96isr_H100_v5", "D8s_v5" (any case)
-AZURE_INSTANCE = re.compile(
-    r"\b((?:standard_)?[a-z]{1,3}\d{1,3}[a-z-]*(?:_[a-z]+\d+[a-z]*)?_v\d)\b"
-)
+# Instance names of the three clouds (the patterns live in `counts`, which reads counts
+# before them); Azure's: "Standard_NC24ads_A100_v4", "ND96isr_H100_v5", "D8s_v5"
+AWS_INSTANCE = re.compile(rf"\b({counts.AWS})\b")
+GCP_INSTANCE = re.compile(rf"\b({counts.GCP})\b")
+AZURE_INSTANCE = re.compile(rf"\b({counts.AZURE})\b")
 ACCELERATOR_WORDS = counts.ACCELERATOR_WORDS
 
 
