@@ -30,23 +30,28 @@ def _answer(i: int = 0) -> Answer:
     )
 
 
-def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
-    store = FeedbackStore(tmp_path)
+def _write_concurrently(store: FeedbackStore, writers: int, each: int) -> list[BaseException]:
+    """`writers` threads each adding `each` ratings at once; the errors they raised."""
     errors: list[BaseException] = []
 
     def write(worker: int) -> None:
         try:
-            for i in range(25):
+            for i in range(each):
                 store.add(_answer(worker * 100 + i), 1 if i % 2 else -1, f"w{worker}-{i}")
-        except BaseException as exc:  # reported below
+        except BaseException as exc:  # reported by the caller
             errors.append(exc)
 
-    threads = [threading.Thread(target=write, args=(w,)) for w in range(8)]
+    threads = [threading.Thread(target=write, args=(w,)) for w in range(writers)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert not errors
+    return errors
+
+
+def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
+    store = FeedbackStore(tmp_path)
+    assert not _write_concurrently(store, writers=8, each=25)
     rows = store.rows()
     assert len(rows) == 200
     assert len({r["comment"] for r in rows}) == 200
@@ -57,19 +62,7 @@ def test_first_writers_racing_on_a_new_file_all_succeed(tmp_path: Path) -> None:
     # "database is locked" (about one new file in sixty with sixteen writers).
     for trial in range(20):
         store = FeedbackStore(tmp_path / str(trial))
-        errors: list[BaseException] = []
-
-        def write(worker: int, store: FeedbackStore = store, errors: list = errors) -> None:
-            try:
-                store.add(_answer(worker), 1, f"w{worker}")
-            except BaseException as exc:  # reported below
-                errors.append(exc)
-
-        threads = [threading.Thread(target=write, args=(w,)) for w in range(12)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        errors = _write_concurrently(store, writers=12, each=1)
         assert not errors, f"trial {trial}: {errors[0]}"
         assert len(store.rows()) == 12
 
