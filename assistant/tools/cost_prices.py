@@ -20,6 +20,7 @@ from assistant.tools.prices.row import PriceRow
 from assistant.tools.regions import DEFAULT_REGION, nearest
 
 SNAPSHOT_SERVICE = {"ec2": "ec2", "compute_engine": "compute-engine", "azure_vm": "azure-vm"}
+TABLE_SERVICE = {v: k for k, v in SNAPSHOT_SERVICE.items()}  # the snapshot's name -> ours
 SERVICE_OF = {"aws": "ec2", "gcp": "compute_engine", "azure": "azure_vm"}  # instances
 # Where a cloud lacks an accelerator, the same class it has (A10G is AWS's; Google has L4,
 # Azure the A10)
@@ -52,7 +53,7 @@ def table_row(service: str, instance_type: str, region: str | None = None) -> di
 def _as_table_row(on_demand: PriceRow, spot: PriceRow | None) -> dict[str, str]:
     return {
         "provider": on_demand.provider,
-        "service": {v: k for k, v in SNAPSHOT_SERVICE.items()}[on_demand.service],
+        "service": TABLE_SERVICE[on_demand.service],
         "instance_type": on_demand.sku,
         "region": on_demand.region,
         "usd_per_hour": repr(on_demand.usd),
