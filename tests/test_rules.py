@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.agent import counts, durations
+from assistant.agent import constraints, counts, durations
 from assistant.agent.extract import normalise
 from assistant.agent.rules import Rule, read
 
-FAMILIES = {"durations": durations.RULES, "counts": counts.RULES}
+FAMILIES = {
+    "durations": durations.RULES,
+    "counts": counts.RULES,
+    "constraints": constraints.RULES,
+    "compliance": constraints.COMPLIANCE,
+}
 ALL = [(family, rule) for family, rules in FAMILIES.items() for rule in rules]
 
 
@@ -38,3 +43,16 @@ def test_rule_ids_are_unique() -> None:
 def test_overlapping_phrases_resolve_to_the_longest(text: str, hours: float) -> None:
     got = durations.hours_per_month(normalise(text))
     assert got is not None and got[0] == pytest.approx(hours)
+
+
+@pytest.mark.parametrize(
+    ("text", "regimes"),
+    [
+        ("hipaa applies and data must stay in the eu", "HIPAA, data residency (EU)"),
+        ("we need soc 2, and pci-dss for payments", "SOC2, PCI"),
+        ("unregulated, but gdpr applies to the eu users", "GDPR"),
+    ],
+)
+def test_every_regime_named_is_kept(text: str, regimes: str) -> None:
+    found = constraints.compliance(normalise(text))
+    assert found is not None and found[0] == regimes

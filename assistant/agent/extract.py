@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.agent import counts, durations
+from assistant.agent import constraints, counts, durations
 from assistant.agent.durations import DAYS_IN_MONTH, HOURS_IN_MONTH
 from assistant.tools.regions import AZURE_REGIONS, PLACE_REGIONS
 
@@ -511,80 +511,26 @@ def platforms(text: str) -> list[str]:
     return found
 
 
+def _constraint(text: str, slot: str) -> Fact | None:
+    found = constraints.constraints(text).get(slot)
+    return Fact(slot, found[0], found[1]) if found else None
+
+
 def multi_cloud(text: str) -> Fact | None:
-    m = re.search(
-        r"\b(multi[- ]?cloud|several clouds|multiple clouds|more than one cloud|two clouds|"
-        r"across clouds|cloud[- ]agnostic|portable across|avoid (?:vendor )?lock[- ]?in|"
-        r"both (?:aws|gcp|google cloud|azure) and (?:aws|gcp|google cloud|azure))\b",
-        text,
-    )
-    if m:
-        return Fact("multi_cloud", True, m.group(0))
-    m = re.search(r"\b(single cloud|one cloud|only (?:on )?(?:aws|gcp|azure)|all[- ]in on \w+)\b",
-                  text)  # fmt: skip
-    if m:
-        return Fact("multi_cloud", False, m.group(0))
-    return None
-
-
-REGIMES = {
-    "hipaa": "HIPAA", "pci": "PCI", "pci-dss": "PCI", "pci dss": "PCI", "soc 2": "SOC2",
-    "soc2": "SOC2", "soc-2": "SOC2", "gdpr": "GDPR", "fedramp": "FedRAMP",
-    "iso 27001": "ISO 27001", "iso27001": "ISO 27001", "itar": "ITAR",
-}  # fmt: skip
+    return _constraint(text, "multi_cloud")
 
 
 def compliance(text: str) -> Fact | None:
-    m = re.search(r"\b(" + "|".join(map(re.escape, REGIMES)) + r")\b", text)
-    if m:
-        return Fact("compliance", REGIMES[m.group(1)], m.group(0))
-    m = re.search(r"\b(no (?:compliance|regulatory) (?:requirements?|needs?)|unregulated)\b", text)
-    if m:
-        return Fact("compliance", "none", m.group(0))
-    return None
+    """Every regime named, data residency included ("HIPAA, data residency (EU)")."""
+    return _constraint(text, "compliance")
 
 
 def custom_controls(text: str) -> Fact | None:
-    m = re.search(r"\bno (?:need for )?custom controls?\b|\bstandard controls\b", text)
-    if m:
-        return Fact("requires_custom_controls", False, m.group(0))
-    m = re.search(
-        r"\b(custom (?:security |network |compliance |access )?(?:controls?|policies|"
-        r"network(?:ing)?|encryption)|our own (?:encryption|security controls?|network policies|"
-        r"keys)|air[- ]gapped|fine[- ]grained (?:network|security) control|bespoke controls?|"
-        r"control over the (?:network|os|kernel))\b",
-        text,
-    )
-    if m:
-        return Fact("requires_custom_controls", True, m.group(0))
-    return None
+    return _constraint(text, "requires_custom_controls")
 
 
 def data_stays_in_cloud(text: str) -> Fact | None:
-    m = re.search(
-        r"\b(on[- ]prem(?:ise|ises)?|own data ?cent(?:er|re)s?|can(?:'t|not) leave our|"
-        r"must(?:n't| not) leave our|must stay (?:in|on|inside) our|stay in our own|"
-        r"data[^.?!]{0,40}\bour own (?:hardware|servers|infrastructure)|can(?:'t|not) "
-        r"(?:go|be sent) to (?:a )?managed|not allowed (?:on|in) managed|self-hosted data)",
-        text,
-    )
-    if m:
-        return Fact("data_stays_in_cloud", False, m.group(0))
-    m = re.search(r"\b(data (?:is|lives|already lives|sits|stays) (?:in|on) (?:the )?"
-                  r"(?:cloud|s3|gcs|aws|gcp|bigquery))\b", text)  # fmt: skip
-    if m:
-        return Fact("data_stays_in_cloud", True, m.group(0))
-    return None
-
-
-def residency(text: str) -> Fact | None:
-    """A data-residency requirement ("data must stay in the EU"): a named regime for the
-    chooser; it does not by itself keep data away from managed services."""
-    m = re.search(r"\bdata (?:must |has to |needs to )?(?:stay|remain|reside)s? (?:in|within) "
-                  r"(?:the )?(eu|europe|us|uk|germany|canada|india|region)\b", text)  # fmt: skip
-    if m:
-        return Fact("compliance", f"data residency ({m.group(1).upper()})", m.group(0))
-    return None
+    return _constraint(text, "data_stays_in_cloud")
 
 
 # -- accelerators ------------------------------------------------------------------------

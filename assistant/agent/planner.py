@@ -133,7 +133,7 @@ def facts(text: str) -> dict[str, Fact]:
     found: dict[str, Fact] = {}
     readers = (
         ex.team_size, ex.ml_models, ex.budget, ex.engineer_cost, ex.time_to_market,
-        ex.multi_cloud, ex.compliance, ex.residency, ex.custom_controls,
+        ex.multi_cloud, ex.compliance, ex.custom_controls,
         ex.data_stays_in_cloud, ex.workload, ex.instance_type, ex.instance_count,
         ex.hours_per_month, ex.spot, ex.mode, ex.requests_per_month, ex.avg_duration_ms,
         ex.memory_gb, ex.framework, ex.model_type, ex.latency, ex.custom_ops,

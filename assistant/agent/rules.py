@@ -66,3 +66,16 @@ def resolve(found: list[Candidate]) -> dict[str, Candidate]:
 def read(text: str, rules: Iterable[Rule]) -> dict[str, Candidate]:
     """The slots `rules` read from `text` (already normalised), one candidate each."""
     return resolve(candidates(text, rules))
+
+
+def collect(text: str, rules: Iterable[Rule], slot: str) -> list[Candidate]:
+    """Every reading of `slot` (a slot that holds several values, such as the regimes
+    named): overlapping candidates resolve as in `resolve`, the rest are kept, in the
+    order of the text."""
+    found = sorted((c for c in candidates(text, rules) if c.slot == slot),
+                   key=lambda c: (-(c.end - c.start), -c.rule.priority, c.start))  # fmt: skip
+    kept: list[Candidate] = []
+    for c in found:
+        if all(c.end <= k.start or c.start >= k.end for k in kept):
+            kept.append(c)
+    return sorted(kept, key=lambda c: c.start)
