@@ -113,6 +113,7 @@ class Assistant:
         self._retriever: Any = None
         self._lock = threading.RLock()
         self._chat_model = chat_model
+        self._question_types: Any = None
 
     # -- components --------------------------------------------------------------------
 
@@ -133,6 +134,21 @@ class Assistant:
 
                 self._sentence_embedder = CachedEmbedder(self.embedder)
             return self._sentence_embedder
+
+    @property
+    def question_types(self) -> Any:
+        """The exemplar classifier of question types (`assistant.agent.qtypes`), its bank
+        embedded once and kept in the data dir."""
+        with self._lock:
+            if self._question_types is None:
+                from assistant.agent.qtypes import Exemplars
+
+                self._question_types = Exemplars(self.embedder, self.settings.data_dir)
+            return self._question_types
+
+    def classify_question(self, text: str) -> Any:
+        """The exemplar classifier's `QuestionType` for `text` (what no type rule decides)."""
+        return self.question_types.classify(self.sentence_embedder.embed([text])[0])
 
     def _load_embedder(self) -> Embedder:
         from assistant.embeddings import OnnxEmbedder

@@ -203,17 +203,19 @@ def routing_metrics(
     cases: list[dict[str, Any]],
     tick: Callable[[], None],
     misses: list[str] | None = None,
+    classify: Callable[[str], Any] | None = None,
 ) -> dict[str, float]:
-    """Routing and decision accuracy; the ids of the cases that miss go to `misses`."""
+    """Routing and decision accuracy; the ids of the cases that miss go to `misses`.
+    `classify` types what no type rule decides, as in an answer (`Assistant.ask`)."""
     from assistant.agent.planner import plan
-    from assistant.tools import TOOLS
+    from assistant.agent.registry import REGISTRY
 
     routed = decided = with_result = 0
     for case in cases:
         history: list[dict[str, str]] = []
         for turn in case.get("history", []):
             history += [{"role": "user", "content": turn}, {"role": "assistant", "content": ""}]
-        p = plan(case["q"], history)
+        p = plan(case["q"], history, classify=classify)
         ok = [c.name for c in p.calls] == case["tools"] and all(
             p.calls and p.calls[0].args.get(k) == v for k, v in (case.get("args") or {}).items()
         )
@@ -223,7 +225,7 @@ def routing_metrics(
             with_result += 1
             right = False
             if ok and p.calls:
-                result = TOOLS[p.calls[0].name][0](dict(p.calls[0].args)).model_dump()
+                result = REGISTRY[p.calls[0].name].run(p.calls[0].args)
                 right = all(result.get(k) == v for k, v in case["result"].items())
                 decided += right
         if not right and misses is not None:
@@ -420,7 +422,9 @@ def run(
             baseline.answer, cases["key_points"], ticker("baseline key points"), "baseline_"
         )
         metrics, info = metrics | found, info | words
-    metrics |= routing_metrics(cases["routing"], ticker("routing"), misses["routing"])
+    metrics |= routing_metrics(
+        cases["routing"], ticker("routing"), misses["routing"], classify=bot.classify_question
+    )
     metrics |= abstention_metrics(bot, cases["off_topic"], cases["retrieval"], ticker("abstention"))
     metrics |= bad_input_metrics(bot, cases["bad_input"], ticker("bad input"), misses["bad_input"])
     metrics |= grading_metrics(bot, cases["calibration"], ticker("grading"))

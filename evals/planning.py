@@ -36,31 +36,41 @@ TYPES_OF_CATEGORY = {
 }
 
 
-def planned(turns: list[str]) -> tuple[Any, list[Any]]:
+def planned(turns: list[str], bot: Any) -> tuple[Any, list[Any]]:
     """The plan for the last turn given the earlier ones, and its calls run."""
+    import inspect
+
     from assistant.agent.offline import run_tools
     from assistant.agent.planner import plan
 
     history: list[dict[str, str]] = []
     for turn in turns[:-1]:
         history += [{"role": "user", "content": turn}, {"role": "assistant", "content": ""}]
-    p = plan(turns[-1], history)
+    typed = "classify" in inspect.signature(plan).parameters  # an older planner types nothing
+    extra = {"classify": bot.classify_question} if typed else {}
+    p = plan(turns[-1], history, **extra)
     labelled, _ = run_tools(p)
     return p, [call for _, call in labelled]
 
 
 def measure(cases: list[dict[str, Any]]) -> tuple[dict[str, list[bool]], list[str]]:
+    from assistant import Assistant
     from assistant.battery import Reply, check
+
+    bot = Assistant()  # its embedder types questions; no index is opened
 
     marks: dict[str, list[bool]] = {"tool": [], "args": [], "type": []}
     misses = []
     for case in cases:
-        p, calls = planned(case["turns"])
+        p, calls = planned(case["turns"], bot)
         expect = case["expect"]
         for c in check(expect, Reply("", False, calls), kinds=("tool", "args")):
             marks[c.kind].append(c.ok)
             if not c.ok:
-                misses.append(f"{case['id']} {c.kind}: {c.detail}")
+                misses.append(
+                    f"{case['id']} {c.kind}: {c.detail}; wanted {expect.get('tool')}, "
+                    f"type {getattr(p, 'qtype', None)}: {case['turns'][-1][:70]!r}"
+                )
         qtype = getattr(p, "qtype", None)
         if qtype is not None:
             ok = qtype in TYPES_OF_CATEGORY.get(case["category"], {case["category"]})

@@ -119,6 +119,13 @@ RULES: tuple[Rule, ...] = (
 )  # fmt: skip
 
 
+# The rules that read a job of a set length rather than a recurring schedule: a one-off
+# job is priced without engineer time to run a cluster (unless the question asks for it)
+ONE_OFF = frozenset({"hours.always_for_a_period", "hours.a_period_always", "hours.n_hour_job",
+                     "hours.for_a_period", "hours.a_period_of", "hours.per_night_for_nights",
+                     "hours.per_day_for_days"})  # fmt: skip
+
+
 def hours_per_month(text: str) -> tuple[float, str, str] | None:
     """(hours, the words read, the rule's id) for the normalised `text`, or None."""
     found = read(text, RULES).get("hours_per_month")

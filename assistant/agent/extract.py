@@ -308,6 +308,23 @@ def hours_per_month(text: str) -> Fact | None:
     return Fact("hours_per_month", found[0], found[1]) if found else None
 
 
+_ENGINEER_TIME = re.compile(
+    r"\b(engineer(?:s|ing)? (?:time|hours|cost)|ops (?:time|cost|effort)|people cost|salar\w*|"
+    r"headcount|tco|total cost of ownership)\b"
+)
+
+
+def one_off(text: str) -> Fact | None:
+    """A job of a set length shorter than a month ("a 48-hour job", "for 2 weeks"), and
+    no word asking for engineer time: it is priced without the time to run a cluster."""
+    found = durations.hours_per_month(text)
+    if found is None or found[2] not in durations.ONE_OFF or found[0] >= HOURS_IN_MONTH:
+        return None
+    if _ENGINEER_TIME.search(text):
+        return None
+    return Fact("one_off", True, found[1])
+
+
 # -- infrastructure ----------------------------------------------------------------------
 
 # Instance names of the three clouds (the patterns live in `counts`, which reads counts

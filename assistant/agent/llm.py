@@ -107,14 +107,14 @@ class Turn:
     def tools(self) -> list[Any]:
         from langchain_core.tools import StructuredTool
 
-        from assistant.tools import TOOLS
+        from assistant.agent.registry import REGISTRY
 
         tools = []
-        for name, (fn, schema) in TOOLS.items():
+        for name, tool in REGISTRY.items():
 
-            def run(_name: str = name, _fn: Any = fn, **kwargs: Any) -> dict[str, Any]:
+            def run(_name: str = name, _tool: Any = tool, **kwargs: Any) -> dict[str, Any]:
                 try:
-                    result = _fn(kwargs).model_dump()
+                    result = _tool.run(kwargs)
                 except ValueError as exc:
                     return {"error": str(exc).splitlines()[0]}
                 self.tool_calls.append(ToolCall(name=_name, args=kwargs, result=result))
@@ -124,8 +124,8 @@ class Turn:
                 StructuredTool.from_function(
                     func=run,
                     name=name,
-                    description=(fn.__doc__ or name).strip(),
-                    args_schema=schema.model_json_schema(),
+                    description=tool.description,
+                    args_schema=tool.input.model_json_schema(),
                 )
             )
 

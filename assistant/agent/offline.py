@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.agent import render
 from assistant.agent.planner import Plan, plan
+from assistant.agent.registry import REGISTRY, spec
 from assistant.models import Answer, Citation, ToolCall
 
 if TYPE_CHECKING:
@@ -58,17 +59,14 @@ class CitationBook:
 def run_tools(p: Plan) -> tuple[list[tuple[str, ToolCall]], list[str]]:
     """Each planned call run (with its scenario label); a call the tool rejects becomes a
     message naming the field."""
-    from assistant.tools import TOOLS
-
     calls, errors = [], []
     for call in p.calls:
-        fn, _ = TOOLS[call.name]
         try:
-            result = fn(dict(call.args))
+            result = REGISTRY[call.name].run(call.args)
         except ValueError as exc:
             errors.append(f"`{call.name}` could not run with {call.args}: {_first_line(exc)}")
             continue
-        run = ToolCall(name=call.name, args=dict(call.args), result=result.model_dump())
+        run = ToolCall(name=call.name, args=dict(call.args), result=result)
         calls.append((call.label, run))
     return calls, errors
 
@@ -91,7 +89,7 @@ def answer(
 ) -> Answer:
     from assistant.composer import abstention, compose
 
-    p = plan(question, history)
+    p = plan(question, history, classify=bot.classify_question)
     context = _context_lines(p)
     if p.clarify:
         return Answer(question=question, text=prefix + p.clarify, context=context)
@@ -107,8 +105,9 @@ def answer(
     for label, call in labelled:
         if label:
             tool_lines += [f"*Case: {label}*", ""]
-        tool_lines += render.RENDERERS[call.name](call.result, book.section) + [""]
-        caveats += render.notes_of(call.name, call.result)
+        tool = REGISTRY[call.name]
+        tool_lines += tool.render(call.result, book.section) + [""]
+        caveats += tool.notes(call.result)
     best = max((h.dense for h in retrieved if h.dense is not None), default=-1.0)
     guidance = ""
     if best >= bot.settings.abstain_threshold:
@@ -190,18 +189,14 @@ def sentences(text: str) -> list[str]:
 def tool_answer(bot: Assistant, name: str, args: dict[str, object]) -> Answer:
     """One tool run as an answer: the rendered result, its reasons cited, its defaults listed.
     A bad field raises the tool's `ValueError`."""
-    from assistant.tools import TOOLS
-
-    if name not in TOOLS:
-        raise ValueError(f"tool must be one of {', '.join(TOOLS)}, got {name!r}")
-    fn, _ = TOOLS[name]
-    result = fn(dict(args)).model_dump()
+    tool = spec(name)
+    result = tool.run(args)
     book = CitationBook(bot)
-    lines = render.RENDERERS[name](result, book.section)
+    lines = tool.render(result, book.section)
     assumed = render.assumption_lines(result["assumptions"])
     if assumed:
         lines += ["", "**Assumed**", ""] + [f"- {line}" for line in assumed]
-    notes = render.notes_of(name, result)
+    notes = tool.notes(result)
     if notes:
         lines += ["", "**Caveats**", ""] + [f"- {n}" for n in notes]
     shown = ", ".join(f"{k}={v!r}" for k, v in args.items())

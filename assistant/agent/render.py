@@ -197,18 +197,3 @@ def offers(result: dict[str, Any], cite: Cite) -> list[str]:
     sources = sorted({o["source"] for o in found})
     lines += ["", "Sources: " + ", ".join(sources)]
     return lines
-
-
-RENDERERS: dict[str, Callable[[dict[str, Any], Cite], list[str]]] = {
-    "choose_infrastructure": infrastructure,
-    "estimate_cost": cost,
-    "select_accelerator": accelerator,
-    "find_prices": offers,
-}
-
-
-def notes_of(name: str, result: dict[str, Any]) -> list[str]:
-    """Caveats a tool attached to its result."""
-    if name in ("estimate_cost", "find_prices"):
-        return list(result.get("notes", []))
-    return []
