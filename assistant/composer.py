@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from assistant.embeddings import Embedder
 from assistant.models import Citation, RetrievedChunk
 from assistant.retrieval import tokenize
+from assistant.text import split_sentences
 
 if TYPE_CHECKING:
     import numpy as np
@@ -33,8 +34,6 @@ CHUNK_DENSE_MARGIN = 0.12
 DUPLICATE_COSINE = 0.9
 
 _LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'`*\[])")
-_ABBREVIATIONS = ("e.g.", "i.e.", "vs.", "etc.", "approx.", "U.S.", "Inc.", "No.")
 
 
 @dataclass
@@ -74,13 +73,7 @@ def sentences_of(text: str) -> list[str]:
     flush()
     out: list[str] = []
     for para in paragraphs:
-        pieces = _SENTENCE_END.split(para)
-        merged: list[str] = []
-        for piece in pieces:
-            if merged and merged[-1].endswith(_ABBREVIATIONS):
-                merged[-1] = f"{merged[-1]} {piece}"
-            else:
-                merged.append(piece)
+        merged = split_sentences(para)
         out.extend(p.strip() for p in merged if len(p.split()) >= MIN_WORDS)
     return out
 

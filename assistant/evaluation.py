@@ -31,7 +31,6 @@ better nor worse when they move (the mean length of the answers scored for key p
 from __future__ import annotations
 
 import math
-import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -41,6 +40,7 @@ import yaml
 
 from assistant import battery
 from assistant.eval_report import REGRESSION_MARGIN, compare, markdown, write
+from assistant.text import MARKER, strip_markers
 
 if TYPE_CHECKING:
     from assistant.api import Assistant
@@ -174,13 +174,13 @@ def citation_validity(
             continue
         answers += 1
         by_n = {c.n: c for c in answer.citations}
-        used = {int(m) for m in re.findall(r"\[(\d+)\]", answer.text)}
+        used = {int(m) for m in MARKER.findall(answer.text)}
         markers_ok += used <= set(by_n)
         for line in answer.text.splitlines():
-            found = [int(m) for m in re.findall(r"\[(\d+)\]", line)]
+            found = [int(m) for m in MARKER.findall(line)]
             if not found or line.startswith("- ") and "Computed by" in line:
                 continue
-            claim = re.sub(r"\s*\[\d+\]", "", line).strip().lstrip("- ").strip()
+            claim = strip_markers(line).strip().lstrip("- ").strip()
             if not claim or claim.endswith(":"):
                 continue
             claims += 1

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant import secrets
 from assistant.models import Answer, Citation, RetrievedChunk, ToolCall
+from assistant.text import MARKER
 
 if TYPE_CHECKING:
     from assistant.api import Assistant
@@ -210,7 +211,6 @@ def _run_agent(
     return str(content)
 
 
-_MARKER = re.compile(r"\[(\d+)\]")
 _MONEY = re.compile(r"\$\s?(\d[\d,]*(?:\.\d+)?)")
 _PLAIN = re.compile(r"(?<![\w\[.])(\d[\d,]*\.\d+|\d{1,3}(?:,\d{3})+|\d{3,})(?![\w\]])")
 
@@ -238,7 +238,7 @@ def _to_float(text: str) -> float:
 
 def quoted_numbers(sentence: str) -> list[float]:
     """Money amounts, and numbers with a decimal point or three or more digits."""
-    bare = _MARKER.sub("", sentence)
+    bare = MARKER.sub("", sentence)
     found = [_to_float(m) for m in _MONEY.findall(bare)]
     without_money = _MONEY.sub("", bare)
     found += [_to_float(m) for m in _PLAIN.findall(without_money)]
@@ -265,7 +265,7 @@ def check(text: str, turn: Turn, question: str, bot: Assistant) -> tuple[str, li
         if not sentence:
             kept.append(piece)
             continue
-        cited = [int(n) for n in _MARKER.findall(sentence)]
+        cited = [int(n) for n in MARKER.findall(sentence)]
         unknown = [n for n in cited if n not in turn.passages]
         if unknown:
             notices.append(
@@ -296,7 +296,7 @@ def check(text: str, turn: Turn, question: str, bot: Assistant) -> tuple[str, li
 def _supported(sentence: str, passages: list[str], bot: Assistant, split: Any) -> bool:
     from assistant.retrieval import tokenize
 
-    claim = _MARKER.sub("", sentence).strip(" -*")
+    claim = MARKER.sub("", sentence).strip(" -*")
     words = set(tokenize(claim))
     for passage in passages:
         if words and len(words & set(tokenize(passage))) / len(words) >= SUPPORT_WORDS:
@@ -309,7 +309,7 @@ def _supported(sentence: str, passages: list[str], bot: Assistant, split: Any) -
 def _renumber(text: str, turn: Turn) -> tuple[str, list[Citation]]:
     """Markers renumbered 1..k in order of first use; citations are exactly those."""
     order: dict[int, int] = {}
-    for m in _MARKER.finditer(text):
+    for m in MARKER.finditer(text):
         order.setdefault(int(m.group(1)), len(order) + 1)
     citations = [Citation.of_hit(turn.passages[old], new) for old, new in order.items()]
-    return _MARKER.sub(lambda m: f"[{order[int(m.group(1))]}]", text), citations
+    return MARKER.sub(lambda m: f"[{order[int(m.group(1))]}]", text), citations

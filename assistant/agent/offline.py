@@ -8,19 +8,18 @@ assumed and the caveats.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 from assistant.agent import render
 from assistant.agent.planner import Plan, plan
 from assistant.agent.registry import REGISTRY, spec
 from assistant.models import Answer, Citation, ToolCall
+from assistant.text import MARKER, split_sentences
 
 if TYPE_CHECKING:
     from assistant.api import Assistant
 
 GUIDANCE_SENTENCES_WITH_TOOLS = 4
-_MARKER = re.compile(r"\[(\d+)\]")
 
 
 class CitationBook:
@@ -53,7 +52,7 @@ class CitationBook:
 
     def renumber(self, text: str, citations: list[Citation]) -> str:
         mapping = {c.n: self.add(c) for c in citations}
-        return _MARKER.sub(lambda m: f"[{mapping.get(int(m.group(1)), int(m.group(1)))}]", text)
+        return MARKER.sub(lambda m: f"[{mapping.get(int(m.group(1)), int(m.group(1)))}]", text)
 
 
 def run_tools(p: Plan) -> tuple[list[tuple[str, ToolCall]], list[str]]:
@@ -176,14 +175,7 @@ def _context_lines(p: Plan) -> list[str]:
 def sentences(text: str) -> list[str]:
     """The text cut after each line and sentence (a sentence keeps its trailing `[n]`
     markers), for streaming and checking; joined, they are `text`."""
-    pieces: list[str] = []
-    for line in text.splitlines(keepends=True):
-        start = 0
-        for m in re.finditer(r"[.!?](?:\s*\[\d+\])*\s+(?=[A-Z*(])", line):
-            pieces.append(line[start : m.end()])
-            start = m.end()
-        pieces.append(line[start:])
-    return [p for p in pieces if p]
+    return split_sentences(text, keep_space=True)
 
 
 def tool_answer(bot: Assistant, name: str, args: dict[str, object]) -> Answer:

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import re
 
+from assistant.text import MARKER, split_sentences
+
 
 def plain(text: str) -> str:
     """The answer as a reader sees it: no markdown emphasis, code marks or table rules."""
-    text = re.sub(r"\[(\d+)\]", "", text)
+    text = MARKER.sub("", text)
     text = re.sub(r"[*`]{1,3}", "", text)
     return text
 
@@ -25,8 +27,7 @@ def sentences(text: str) -> list[str]:
         line = re.sub(r"^(?:[-•]|\d+\.)\s+", "", line)
         if not line or set(line) <= set("-: "):
             continue
-        parts = re.split(r"(?<=[.!?])\s+(?=[A-Z$(\"'])", line)
-        out += [p.strip() for p in parts if p.strip()]
+        out += split_sentences(line)
     return out
 
 

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.interview.bank import Point, Question, SourceRef
 from assistant.models import Grade
 from assistant.retrieval import tokenize
+from assistant.text import split_sentences
 
 if TYPE_CHECKING:
     from assistant.api import Assistant
@@ -66,7 +67,6 @@ _NEGATION = re.compile(
     r"instead of|rather than|bad idea|mistake|myth|wrong)\b",
     re.I,
 )
-_SPLIT = re.compile(r"(?<=[.!?;])\s+|\n+")
 _CLAUSE = re.compile(r",\s*(?:and|but|so|while|whereas)?\s*|\s+(?:and|but|while|whereas)\s+")
 
 
@@ -81,7 +81,8 @@ class PointResult:
 def sentences(answer: str) -> list[str]:
     """The answer's sentences of three words or more, each once (saying a sentence again
     adds nothing), at most `MAX_SENTENCES`."""
-    parts = [re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", p).strip() for p in _SPLIT.split(answer)]
+    parts = [re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", p).strip()
+             for p in split_sentences(answer, notes=True)]  # fmt: skip
     seen: set[str] = set()
     out = []
     for part in parts:
