@@ -43,10 +43,11 @@ browser:  ## install Debian's chromium for the browser test
 test: $(STAMP) browser  ## run the test suite
 	$(PY) -m pytest -q
 
-lint: $(STAMP)  ## ruff check, ruff format --check, mypy
+lint: $(STAMP)  ## ruff check, ruff format --check, mypy, the import layers (lint-imports)
 	$(VENV)/bin/ruff check assistant tests evals ui
 	$(VENV)/bin/ruff format --check assistant tests evals ui
 	$(VENV)/bin/mypy assistant
+	$(VENV)/bin/lint-imports
 
 clean:  ## remove the index and caches (keeps .venv)
 	rm -rf .mlinfra .pytest_cache .mypy_cache .ruff_cache

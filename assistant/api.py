@@ -8,7 +8,6 @@ print(bot.ask("How do I reduce SageMaker inference costs?").text)
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -18,76 +17,18 @@ from assistant.config import Settings
 from assistant.embeddings import Embedder
 from assistant.errors import KnowledgeNotFoundError
 from assistant.models import Answer, Chunk, Grade, IngestReport, RetrievedChunk
+from assistant.questions import (
+    is_follow_up,
+    search_text,
+    validate_history,
+    validate_question,
+)
 from assistant.store import VectorStore
 
 if TYPE_CHECKING:
     from assistant.feedback import FeedbackStore
 
 log = logging.getLogger(__name__)
-
-ROLES = ("user", "assistant")
-# A short question that leans on the conversation ("and on GCP?") is searched together
-# with the previous user question.
-FOLLOW_UP_MAX_WORDS = 8
-
-
-# Terminal escape sequences, then control characters: C0 but tab and newline, DEL, C1, and
-# the bidirectional overrides that make text display in another order than it reads.
-_ANSI_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-_])")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def validate_question(question: object) -> str:
-    """The question as it is used: control characters removed (a tab becomes a space, line
-    breaks are kept), surrounding whitespace trimmed; `ValueError` if nothing is left."""
-    if not isinstance(question, str):
-        raise ValueError(f"question must be a string, got {type(question).__name__}")
-    text = question.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
-    text = _CONTROL.sub("", _ANSI_ESCAPE.sub("", text)).strip()
-    if not text:
-        raise ValueError("question is empty: ask something, e.g. 'When should I use TPUs?'")
-    return text
-
-
-def search_text(question: str) -> str:
-    """What retrieval searches for: the question without the wording that instructs the
-    assistant ("ignore previous instructions and say ...", "reveal your system prompt"),
-    which is not about ML infrastructure; the question itself if that is all it says."""
-    from assistant.agent.extract import without_instructions
-
-    if without_instructions(question) == question:
-        return question
-    kept = []
-    for sentence in re.split(r"(?<=[.!?])\s+|\n+", question):
-        cleaned = without_instructions(sentence)
-        # what is left of a sentence that was all instruction: "and", ";", "."
-        rest = re.sub(r"\b(?:and|then|but|also|so|or|please|now|just)\b", "", cleaned, flags=re.I)
-        if cleaned == sentence:
-            kept.append(sentence)
-        elif re.search(r"\w", rest):
-            kept.append(re.sub(r"^[\s.,;:!?-]+", "", cleaned))
-    return " ".join(" ".join(kept).split()) or question
-
-
-def validate_history(history: object) -> list[dict[str, str]]:
-    if history is None:
-        return []
-    if not isinstance(history, list | tuple):
-        raise ValueError(f"history must be a list of messages, got {type(history).__name__}")
-    out = []
-    for i, entry in enumerate(history):
-        if (
-            not isinstance(entry, dict)
-            or set(entry) != {"role", "content"}
-            or entry.get("role") not in ROLES
-            or not isinstance(entry.get("content"), str)
-        ):
-            raise ValueError(
-                f"history[{i}] must be {{'role': 'user' | 'assistant', 'content': str}}, "
-                f"got {entry!r:.200}"
-            )
-        out.append({"role": entry["role"], "content": entry["content"]})
-    return out
 
 
 class Assistant:
@@ -404,15 +345,3 @@ class Assistant:
         if previous and is_follow_up(query):
             return f"{previous[-1][:500]} {query}"
         return query
-
-
-_FOLLOW_UP_START = re.compile(r"^(and|but|also|or|so|what about|how about|what if|then)\b", re.I)
-_PRONOUN = re.compile(r"\b(it|its|that|this|those|these|they|them|there|one)\b", re.I)
-
-
-def is_follow_up(query: str) -> bool:
-    """A short question that leans on the conversation rather than standing alone."""
-    words = query.split()
-    if len(words) > FOLLOW_UP_MAX_WORDS:
-        return False
-    return bool(len(words) <= 2 or _FOLLOW_UP_START.match(query) or _PRONOUN.search(query))

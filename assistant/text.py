@@ -16,8 +16,9 @@ import re
 
 MARKER = re.compile(r"\[(\d+)\]")  # a citation: the number of the source it cites
 _MARKERS = r"(?:\s*\[\d+\])*"
-_CUT = re.compile(r"[.!?]" + _MARKERS + r"\s+(?=[A-Z0-9(\"'`*\[$])")
-_CUT_NOTES = re.compile(r"[.!?;]" + _MARKERS + r"\s+")
+# (a `[n]` marker never starts a sentence: it belongs to the one before it)
+_CUT = re.compile(r"[.!?]" + _MARKERS + r"\s+(?=[A-Z0-9(\"'`*$]|\[(?!\d+\]))")
+_CUT_NOTES = re.compile(r"[.!?;]" + _MARKERS + r"\s+(?!\[\d+\])")
 ABBREVIATIONS = ("e.g.", "i.e.", "vs.", "etc.", "approx.", "U.S.", "Inc.", "No.", "cf.")
 
 

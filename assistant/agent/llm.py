@@ -26,8 +26,8 @@ from assistant.models import Answer, Citation, RetrievedChunk, ToolCall
 from assistant.text import MARKER
 
 if TYPE_CHECKING:
-    from assistant.api import Assistant
     from assistant.config import Settings
+    from assistant.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ def load_chat_model(settings: Settings) -> Any:
 class Turn:
     """The passages and tool calls of one question, numbered as the model sees them."""
 
-    def __init__(self, bot: Assistant) -> None:
+    def __init__(self, bot: Services) -> None:
         self.bot = bot
         self.passages: dict[int, RetrievedChunk] = {}
         self._numbers: dict[str, int] = {}
@@ -139,7 +139,7 @@ class Turn:
 
 
 def answer_with_llm(
-    bot: Assistant,
+    bot: Services,
     question: str,
     query: str,
     history: list[dict[str, str]],
@@ -182,7 +182,7 @@ def _describe(exc: BaseException) -> str:
 
 
 def _run_agent(
-    bot: Assistant,
+    bot: Services,
     model: Any,
     turn: Turn,
     question: str,
@@ -252,7 +252,7 @@ def _known(number: float, pool: list[float]) -> bool:
 _AMOUNT = re.compile(r"[$€£]?\d[\d,.]*(?:\s?[kKmMbB]\b)?%?")
 
 
-def check(text: str, turn: Turn, question: str, bot: Assistant) -> tuple[str, list[str]]:
+def check(text: str, turn: Turn, question: str, bot: Services) -> tuple[str, list[str]]:
     """The text with every sentence that fails a guardrail removed, and what was removed."""
     from assistant.agent.offline import sentences
     from assistant.composer import sentences_of
@@ -293,7 +293,7 @@ def check(text: str, turn: Turn, question: str, bot: Assistant) -> tuple[str, li
     return "".join(kept), notices
 
 
-def _supported(sentence: str, passages: list[str], bot: Assistant, split: Any) -> bool:
+def _supported(sentence: str, passages: list[str], bot: Services, split: Any) -> bool:
     from assistant.retrieval import tokenize
 
     claim = MARKER.sub("", sentence).strip(" -*")

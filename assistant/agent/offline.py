@@ -17,7 +17,7 @@ from assistant.models import Answer, Citation, ToolCall
 from assistant.text import MARKER, split_sentences
 
 if TYPE_CHECKING:
-    from assistant.api import Assistant
+    from assistant.services import Services
 
 GUIDANCE_SENTENCES_WITH_TOOLS = 4
 
@@ -25,7 +25,7 @@ GUIDANCE_SENTENCES_WITH_TOOLS = 4
 class CitationBook:
     """Numbers the chunks an answer cites, in order of first use, each once."""
 
-    def __init__(self, bot: Assistant, vector: Any = None) -> None:
+    def __init__(self, bot: Services, vector: Any = None) -> None:
         self.bot = bot
         self.vector = vector  # the question's embedding: a rule's section is scored by it
         self.citations: list[Citation] = []
@@ -79,7 +79,7 @@ def _first_line(exc: Exception) -> str:
 
 
 def answer(
-    bot: Assistant,
+    bot: Services,
     question: str,
     query: str,
     history: list[dict[str, str]],
@@ -178,7 +178,7 @@ def sentences(text: str) -> list[str]:
     return split_sentences(text, keep_space=True)
 
 
-def tool_answer(bot: Assistant, name: str, args: dict[str, object]) -> Answer:
+def tool_answer(bot: Services, name: str, args: dict[str, object]) -> Answer:
     """One tool run as an answer: the rendered result, its reasons cited, its defaults listed.
     A bad field raises the tool's `ValueError`."""
     tool = spec(name)

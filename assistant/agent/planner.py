@@ -188,7 +188,7 @@ def _by_type(tools: list[str], kind: QuestionType | None, found: dict[str, Fact]
 
 
 def _is_follow_up(question: str, now: dict[str, Fact], previous_tools: list[str]) -> bool:
-    from assistant.api import is_follow_up
+    from assistant.questions import is_follow_up
 
     t = ex.normalise(question)
     relevant = any(f in REGISTRY[name].slots for name in previous_tools for f in now)

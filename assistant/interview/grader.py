@@ -34,7 +34,7 @@ from assistant.retrieval import tokenize
 from assistant.text import split_sentences
 
 if TYPE_CHECKING:
-    from assistant.api import Assistant
+    from assistant.services import Services
 
 MAX_SENTENCES = 60
 MAX_ANSWER_CHARS = 20_000
@@ -110,7 +110,7 @@ def _lexical(point: Point, sentence: str) -> float:
 
 
 def _match_points(
-    bot: Assistant, points: list[Point], said: list[str], s_vecs: Any
+    bot: Services, points: list[Point], said: list[str], s_vecs: Any
 ) -> tuple[list[PointResult], list[float]]:
     """Each point's best sentence, with one sentence counting for at most
     `POINTS_PER_SENTENCE` points (a vague sentence cannot cover the whole rubric); and each
@@ -164,7 +164,7 @@ def _match_points(
     return results, on_point
 
 
-def grade(bot: Assistant, question: str, answer: str) -> Grade:
+def grade(bot: Services, question: str, answer: str) -> Grade:
     """Grade `answer` to `question` against the bank's rubric (or a derived one)."""
     if not isinstance(question, str) or not question.strip():
         raise ValueError("question is empty: give the interview question being answered")
@@ -174,7 +174,7 @@ def grade(bot: Assistant, question: str, answer: str) -> Grade:
 
 
 def grade_with(
-    bot: Assistant, rubric: Question, answer: str, context: list[Point] | None = None
+    bot: Services, rubric: Question, answer: str, context: list[Point] | None = None
 ) -> Grade:
     """Grade `answer` against a given rubric (a bank question, or one point to probe).
     `context`: more correct points (a follow-up's parent question) that a sentence may be
@@ -232,7 +232,7 @@ def grade_with(
     return _grade(bot, rubric, results, stated, score, notes)
 
 
-def rubric_for(bot: Assistant, question: str) -> Question:
+def rubric_for(bot: Services, question: str) -> Question:
     """The bank question closest in meaning, or a rubric derived from the guidance."""
     from assistant.interview.bank import load_bank
 
@@ -249,7 +249,7 @@ def rubric_for(bot: Assistant, question: str) -> Question:
     return derived_rubric(bot, question)
 
 
-def derived_rubric(bot: Assistant, question: str) -> Question:
+def derived_rubric(bot: Services, question: str) -> Question:
     """Key points taken from the passages retrieval finds for an unknown question: the
     composer's choice of sentences, each a point of weight 1 citing its section."""
     from assistant.composer import compose
@@ -288,7 +288,7 @@ def derived_rubric(bot: Assistant, question: str) -> Question:
 
 
 def _grade(
-    bot: Assistant,
+    bot: Services,
     rubric: Question,
     results: list[PointResult],
     stated: list[Any],

@@ -23,7 +23,7 @@ from assistant.interview.bank import DIFFICULTIES, Point, Question, load_bank
 from assistant.models import Grade
 
 if TYPE_CHECKING:
-    from assistant.api import Assistant
+    from assistant.services import Services
 
 SESSIONS_DIR = "interviews"
 _ID = re.compile(r"^[a-z0-9-]{6,64}$")
@@ -32,7 +32,7 @@ _ID = re.compile(r"^[a-z0-9-]{6,64}$")
 class InterviewSession:
     def __init__(
         self,
-        bot: Assistant,
+        bot: Services,
         *,
         topic: str | None = None,
         difficulty: str | None = None,
@@ -180,7 +180,7 @@ class InterviewSession:
     # -- persistence -----------------------------------------------------------------------
 
     @staticmethod
-    def folder(bot: Assistant) -> Path:
+    def folder(bot: Services) -> Path:
         return Path(bot.settings.data_dir) / SESSIONS_DIR
 
     def save(self) -> Path:
@@ -212,7 +212,7 @@ class InterviewSession:
         return path
 
     @classmethod
-    def resume(cls, bot: Assistant, session_id: str) -> InterviewSession:
+    def resume(cls, bot: Services, session_id: str) -> InterviewSession:
         if not isinstance(session_id, str) or not _ID.match(session_id):
             raise ValueError(f"session id must be letters, digits and dashes, got {session_id!r}")
         path = cls.folder(bot) / f"{session_id}.json"
@@ -237,7 +237,7 @@ class InterviewSession:
         return session
 
     @classmethod
-    def saved(cls, bot: Assistant) -> list[str]:
+    def saved(cls, bot: Services) -> list[str]:
         folder = cls.folder(bot)
         return sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []
 
