@@ -111,3 +111,32 @@ def test_every_tool_has_one_spec_whose_slots_are_its_input_fields() -> None:
         assert tool.description and tool.render and tool.notes
     with pytest.raises(ValueError, match="tool must be one of choose_infrastructure"):
         spec("estimate_costs")
+
+
+def _turns(*turns: str) -> tuple[str, list[dict[str, str]]]:
+    history: list[dict[str, str]] = []
+    for turn in turns[:-1]:
+        history += [{"role": "user", "content": turn}, {"role": "assistant", "content": "..."}]
+    return turns[-1], history
+
+
+def test_and_on_another_cloud_prices_the_equivalent_offer_there() -> None:
+    from assistant.agent.offline import run_tools
+
+    q, history = _turns("What does an ml.g5.2xlarge endpoint cost a month on SageMaker?",
+                        "and on GCP?")  # fmt: skip
+    p = plan(q, history)
+    assert p.follow_up and p.calls[0].args["platforms"] == ["vertex", "gke"]
+    ((_, call),) = run_tools(p)[0]
+    offers = {o["platform"]: o["instance_type"] for o in call.result["options"]}
+    assert set(offers) == {"vertex", "gke"}
+    assert all(name.startswith("g2-") for name in offers.values())  # L4 for the A10G
+
+
+def test_if_we_must_stay_on_aws_re_runs_the_selector_there() -> None:
+    q, history = _turns("TPU or GPU for training a 7B transformer in JAX?",
+                        "if we must stay on AWS?")  # fmt: skip
+    p = plan(q, history)
+    (call,) = p.calls
+    assert call.name == "select_accelerator" and call.args["cloud"] == "aws"
+    assert call.args["params_billion"] == 7 and call.args["framework"] == "jax"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.agent import constraints, counts, durations
+from assistant.agent import constraints, counts, durations, sizes, team
 from assistant.agent.extract import normalise
 from assistant.agent.rules import Rule, read
 
@@ -14,6 +14,8 @@ FAMILIES = {
     "counts": counts.RULES,
     "constraints": constraints.RULES,
     "compliance": constraints.COMPLIANCE,
+    "sizes": sizes.RULES,
+    "team": team.RULES,
 }
 ALL = [(family, rule) for family, rules in FAMILIES.items() for rule in rules]
 

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.agent import constraints, counts, durations
+from assistant.agent import constraints, counts, durations, sizes, team
 from assistant.agent.durations import DAYS_IN_MONTH, HOURS_IN_MONTH
 from assistant.questions import without_instructions
 from assistant.tools.regions import AZURE_REGIONS, PLACE_REGIONS
@@ -84,52 +84,18 @@ def normalise(text: str) -> str:
 
 # -- team and models -----------------------------------------------------------------------
 
-# Words that may stand between a count and the people it counts ("8 platform and ML
-# engineers", "12 ML/platform engineers"): only these, so "3 models and 2 engineers" is 2
-_QUALIFIER = (r"(?:ml|machine|learning|data|platform|mlops|devops|software|infra|"
-              r"infrastructure|backend|cloud|research|ai|senior|junior|full[- ]time|sre|and|"
-              r"&|/|ml/platform|platform/ml|ml/ops|\+)")  # fmt: skip
-_PEOPLE = rf"(?:{_QUALIFIER}\s*)*"
-_PEOPLE += (r"(?:engineers?|engs?|people|persons?|devs?|developers?|scientists?|members?|folks|"
-            r"heads|fte|researchers?|postdocs?)\b")  # fmt: skip
-_TEAM_PATTERNS = [
-    rf"\b(\d+)\s*(?:full[- ]time\s+)?{_PEOPLE}",
-    r"\b(?:the\s+)?(\d+) of us\b",
-    r"\bwe have (\d+) of them\b",
-    r"\bteam (?:of|with) (\d+)\b",
-    r"\b(\d+)\s*(?:person|people|man|member)s?\s+(?:ml |data |platform )?team",
-    r"\bteam (?:size|is|has)\s*(?:is|of|=|:)?\s*(\d+)\b",
-    r"\b(?:we are|we're|we were|there are|there were|we'd be|we had|with) (\d+)\b(?!\s*(?:models?|"
-    r"gb|tb|b\b|instances?|nodes?|gpus?|tpus?|hours?|h\b|ms|seconds?|s\b|%|k\b|m\b|days?|weeks?|"
-    r"months?|years?|requests?|endpoints?|x\b))",
-]
-_MODEL_PATTERNS = [
-    r"\b(\d+)\+?\s*(?:ml |production |deployed |different |separate |small |large |live |"
-    r"(?:\w+ )?ml )?models?\b(?!\s*(?:size|parameters|params))",
-    r"\bmodels?\s*(?:count)?\s*(?:=|:|of)\s*(\d+)\b",
-]
+
+def _team(text: str, slot: str) -> Fact | None:
+    found = team.team(text).get(slot)
+    return Fact(slot, found[0], found[1].strip()) if found else None
 
 
 def team_size(text: str) -> Fact | None:
-    m = re.search(r"\b(?:me|myself) (?:\+|and|plus) (\d+)\s*(?:other\s+)?" + _PEOPLE, text)
-    if m:  # "me + 1 postdoc" is two
-        return Fact("team_size", int(m.group(1)) + 1, m.group(0).strip())
-    for pattern in _TEAM_PATTERNS:
-        m = re.search(pattern, text)
-        if m and 1 <= int(m.group(1)) <= 100_000:
-            return Fact("team_size", int(m.group(1)), m.group(0).strip())
-    return None
+    return _team(text, "team_size")
 
 
 def ml_models(text: str) -> Fact | None:
-    for pattern in _MODEL_PATTERNS:
-        for m in re.finditer(pattern, text):
-            # "a 7B model", "a 13-billion-parameter model" are sizes, not counts
-            before = text[max(0, m.start() - 3) : m.start()]
-            if re.search(r"\d\s*b\s*$", before):
-                continue
-            return Fact("ml_models", int(m.group(1)), m.group(0).strip())
-    return None
+    return _team(text, "ml_models")
 
 
 # -- money -------------------------------------------------------------------------------
@@ -207,38 +173,7 @@ def engineer_cost(text: str) -> Fact | None:
 
 
 def time_to_market(text: str) -> Fact | None:
-    urgent = re.search(
-        r"\b(asap|as soon as possible|urgent(?:ly)?|right away|immediately|yesterday|"
-        r"tight deadline|hard deadline|in a hurry|hurry|rush(?:ed)?|next (?:week|month|sprint)|"
-        r"this (?:week|month|quarter)|quickly|fast as)\b",
-        text,
-    )
-    if urgent and not re.search(r"\b(?:no|not|not in a|in no|never in a)\s+(?:rush|hurry)\b", text):
-        return Fact("time_to_market", "urgent", urgent.group(0))
-    flexible = re.search(
-        r"\b(no rush|no hurry|not in a hurry|not in a rush|no deadline|flexible|long[- ]term|"
-        r"take our time|"
-        r"next year|no time pressure|plenty of time)\b",
-        text,
-    )
-    if flexible:
-        return Fact("time_to_market", "flexible", flexible.group(0))
-    m = re.search(
-        r"\b(?:launch|ship|live|deliver|production|deadline|go[- ]live|release|ready|market)\w*"
-        r"[^.?!]{0,30}?\b(?:in|within|by|next)\s+(\d+(?:\.\d+)?)\s*(day|week|month|quarter|year)s?",
-        text,
-    ) or re.search(
-        r"\b(?:in|within)\s+(\d+(?:\.\d+)?)\s*(day|week|month|quarter|year)s?[^.?!]{0,30}?"
-        r"\b(?:launch|ship|live|deliver|production|deadline|release)",
-        text,
-    )
-    if m:
-        months = float(m.group(1)) * {
-            "day": 1 / 30, "week": 7 / 30, "month": 1, "quarter": 3, "year": 12
-        }[m.group(2)]  # fmt: skip
-        value = "urgent" if months <= 3 else "normal" if months < 12 else "flexible"
-        return Fact("time_to_market", value, m.group(0).strip())
-    return None
+    return _team(text, "time_to_market")
 
 
 def hours_per_month(text: str) -> Fact | None:
@@ -537,29 +472,15 @@ def latency(text: str) -> Fact | None:
     return None
 
 
+def _size(text: str, slot: str) -> Fact | None:
+    found = sizes.sizes(text).get(slot)
+    return Fact(slot, found[0], found[1].strip()) if found else None
+
+
 def params_billion(text: str) -> Fact | None:
-    for m in re.finditer(
-        r"(\d+(?:\.\d+)?)\s*(b|bn|billion|m|million|t|trillion)\b[- ]?(param(?:eter)?s?)?", text
-    ):
-        unit = m.group(2)
-        tail = text[m.end() : m.end() + 12]
-        named = bool(m.group(3) or re.match(r"[- ]?(?:param|model|llm|transformer)", tail))
-        if unit in ("b", "bn", "billion") or (unit in ("t", "trillion") and named):
-            scale = 1000.0 if unit in ("t", "trillion") else 1.0
-            return Fact("params_billion", float(m.group(1)) * scale, m.group(0).strip())
-        if unit in ("m", "million") and named:
-            return Fact("params_billion", float(m.group(1)) / 1000, m.group(0).strip())
-    return None
+    """A model's size in billions of parameters, stated or from the model's name."""
+    return _size(text, "params_billion")
 
 
 def precision(text: str) -> Fact | None:
-    m = re.search(r"\b(fp32|float32|bf16|bfloat16|fp16|float16|half precision|int8|8[- ]bit|"
-                  r"int4|4[- ]bit)\b", text)  # fmt: skip
-    if not m:
-        return None
-    value = {
-        "fp32": "fp32", "float32": "fp32", "bf16": "bf16", "bfloat16": "bf16", "fp16": "fp16",
-        "float16": "fp16", "half precision": "fp16", "int8": "int8", "8-bit": "int8",
-        "8 bit": "int8", "int4": "int4", "4-bit": "int4", "4 bit": "int4",
-    }[m.group(1)]  # fmt: skip
-    return Fact("precision", value, m.group(0))
+    return _size(text, "precision")
