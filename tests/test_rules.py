@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.agent import constraints, counts, durations, sizes, team
+from assistant.agent import constraints, counts, durations, sizes, team, workloads
 from assistant.agent.extract import normalise
 from assistant.agent.rules import Rule, read
 
@@ -30,7 +30,9 @@ def test_every_rule_has_examples_and_wins_on_them(family: str, rule: Rule) -> No
 
 
 def test_rule_ids_are_unique() -> None:
-    ids = [rule.id for _, rule in ALL]
+    from assistant.agent import qtypes
+
+    ids = [rule.id for _, rule in ALL] + [r.id for r in workloads.RULES + qtypes.RULES]
     assert len(ids) == len(set(ids))
 
 
@@ -58,3 +60,26 @@ def test_overlapping_phrases_resolve_to_the_longest(text: str, hours: float) -> 
 def test_every_regime_named_is_kept(text: str, regimes: str) -> None:
     found = constraints.compliance(normalise(text))
     assert found is not None and found[0] == regimes
+
+
+@pytest.mark.parametrize("rule", workloads.RULES, ids=[r.id for r in workloads.RULES])
+def test_every_workload_rule_wins_on_its_examples(rule: Rule) -> None:
+    """The workload family resolves some slots by position or priority (`workloads._key`)."""
+    assert rule.examples, f"{rule.id} has no examples"
+    for text, want in rule.examples:
+        found = workloads.read_workloads(normalise(text)).get(rule.slot)
+        assert found is not None, (rule.id, text)
+        assert (found.rule.id, found.value) == (rule.id, pytest.approx(want)), text
+
+
+@pytest.mark.parametrize(
+    ("text", "slot", "value"),
+    [
+        ("serving a fine-tuned model", "workload", "inference"),  # the first named
+        ("train it, then serve it", "workload", "training"),
+        ("batch transform, or serverless?", "mode", "serverless"),  # by priority
+        ("real-time, and no spot", "spot", False),
+    ],
+)
+def test_slots_resolved_by_position_or_priority(text: str, slot: str, value: object) -> None:
+    assert workloads.workloads(normalise(text))[slot][0] == value

@@ -12,29 +12,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.agent import constraints, counts, durations, sizes, team
-from assistant.agent.durations import DAYS_IN_MONTH, HOURS_IN_MONTH
-from assistant.questions import without_instructions
+from assistant.agent import constraints, counts, durations, sizes, team, workloads
+from assistant.agent.durations import HOURS_IN_MONTH
+from assistant.agent.utterance import Utterance
 from assistant.tools.regions import AZURE_REGIONS, PLACE_REGIONS
 
-_UNITS = {
-    "zero": 0, "one": 1, "a single": 1, "single": 1, "two": 2, "a couple of": 2,
-    "a pair of": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a dozen": 12, "dozen": 12,
-    "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
-    "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
-    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "a hundred": 100,
-    "hundred": 100, "a few": 3, "several": 3, "a handful of": 5, "dozens of": 24,
-    "hundreds of": 200,
-}  # fmt: skip
-_NUMBER_WORD = re.compile(
-    r"\b(" + "|".join(sorted(map(re.escape, _UNITS), key=len, reverse=True)) + r")\b"
-)
-# "twenty-five", "thirty four": one number, not two
-_COMPOUND = re.compile(
-    r"\b(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)[- ]"
-    r"(one|two|three|four|five|six|seven|eight|nine)\b"
-)
 _NUM = r"(\d+(?:[.,]\d+)*)\s*(k|m|mm|million|thousand|bn|billion)?\b"
 
 
@@ -74,12 +56,9 @@ def _number(text: str, suffix: str | None = None) -> float:
 
 def normalise(text: str) -> str:
     """Lower case, number words as digits ("three engineers" -> "3 engineers"), with the
-    instructions to the assistant removed (`without_instructions`): they are not facts."""
-    text = without_instructions(text)
-    text = text.lower().replace("\u2019", "'").replace("\u2013", "-").replace("\u2014", "-")
-    text = re.sub(r"(\d)\s*-\s*(person|people|engineer|member|man)", r"\1 \2", text)
-    text = _COMPOUND.sub(lambda m: str(_UNITS[m.group(1)] + _UNITS[m.group(2)]), text)
-    return _NUMBER_WORD.sub(lambda m: str(_UNITS[m.group(1)]), text)
+    instructions to the assistant removed: the text of `Utterance.of(text)`, computed once
+    per text however many readers ask."""
+    return Utterance.of(text).text
 
 
 # -- team and models -----------------------------------------------------------------------
@@ -269,101 +248,39 @@ def instance_count(text: str) -> Fact | None:
     return Fact("instance_count", found[0], found[1]) if found else None
 
 
+def _workload(text: str, slot: str) -> Fact | None:
+    found = workloads.workloads(text).get(slot)
+    return Fact(slot, found[0], found[1].strip()) if found else None
+
+
 def spot(text: str) -> Fact | None:
-    m = re.search(r"\b(no|without|not|avoid|instead of)\s+(?:using\s+)?(spot|preemptible)", text)
-    if m:
-        return Fact("spot", False, m.group(0))
-    m = re.search(r"\b(spot|preemptible|pre-emptible|interruptible|managed spot)\b", text)
-    if m:
-        return Fact("spot", True, m.group(0))
-    m = re.search(r"\bon[- ]demand\b", text)
-    if m:
-        return Fact("spot", False, m.group(0))
-    return None
-
-
-COMMITMENT = re.compile(
-    r"\b(savings? plans?|reserved instances?|reservations?|reserved|ri|committed[- ]use"
-    r"(?: discounts?)?|cuds?|(?:1|one|3|three)[- ]?years? commitments?)\b"
-)
-TERM = re.compile(r"\b(1|one|3|three)[- ]?(?:years?|yr)\b")
+    return _workload(text, "spot")
 
 
 def purchase(text: str) -> Fact | None:
     """A commitment: a savings plan, or reserved instances, reservations or committed use
     (`committed`), for one year unless three are named."""
-    m = COMMITMENT.search(text)
-    if not m:
-        return None
-    kind = "savings-plan" if m.group(1).startswith("saving") else "committed"
-    term = TERM.search(text)
-    years = "3y" if term and term.group(1) in ("3", "three") else "1y"
-    return Fact("purchase", f"{kind}-{years}", m.group(0) + (f" {term.group(0)}" if term else ""))
+    return _workload(text, "purchase")
 
 
 def mode(text: str) -> Fact | None:
-    for pattern, value in (
-        (r"\bserverless\b", "serverless"),
-        (r"\basync(?:hronous)?\b", "async"),
-        (r"\bmulti[- ]?model\b|\bmme\b", "multi_model"),
-        (r"\bbatch (?:transform|inference|scoring|predictions?|jobs?)\b|\boffline scoring\b",
-         "batch"),
-        (r"\breal[- ]?time\b|\bonline (?:inference|serving)\b|\blow[- ]latency\b", "realtime"),
-    ):  # fmt: skip
-        m = re.search(pattern, text)
-        if m:
-            return Fact("mode", value, m.group(0))
-    return None
+    return _workload(text, "mode")
 
 
 def requests_per_month(text: str) -> Fact | None:
-    m = re.search(
-        r"(\d+(?:[.,]\d+)*)\s*(k|m|million|thousand)?\s*(?:requests?|calls?|predictions?|"
-        r"invocations?|inferences?|queries)\s*(?:a|per|/|each|every)?\s*(second|sec|s|minute|min|"
-        r"hour|day|week|month)?\b",
-        text,
-    )
-    if not m:
-        return None
-    value = _number(m.group(1), m.group(2))
-    per = {
-        None: 1, "month": 1, "week": 52 / 12, "day": DAYS_IN_MONTH, "hour": HOURS_IN_MONTH,
-        "minute": HOURS_IN_MONTH * 60, "min": HOURS_IN_MONTH * 60,
-        "second": HOURS_IN_MONTH * 3600, "sec": HOURS_IN_MONTH * 3600, "s": HOURS_IN_MONTH * 3600,
-    }[m.group(3)]  # fmt: skip
-    return Fact("requests_per_month", int(round(value * per)), m.group(0).strip())
+    return _workload(text, "requests_per_month")
 
 
 def avg_duration_ms(text: str) -> Fact | None:
-    m = re.search(r"(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|sec|seconds?)\b\s*"
-                  r"(?:(?:per|a|each|of)?\s*(?:request|call|inference|prediction|invocation|latency)|each)",
-                  text)  # fmt: skip
-    if not m:
-        m = re.search(r"(?:takes?|latency of|duration of|runs? for)\s*(?:about|around|~)?\s*"
-                      r"(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|sec|seconds?)\b", text)  # fmt: skip
-    if not m:
-        return None
-    value = float(m.group(1)) * (1 if m.group(2).startswith("m") else 1000)
-    return Fact("avg_duration_ms", value, m.group(0).strip())
+    return _workload(text, "avg_duration_ms")
 
 
 def memory_gb(text: str) -> Fact | None:
-    m = re.search(r"(\d+(?:\.\d+)?)\s*gb\s*(?:of\s*)?(?:memory|ram)\b", text)
-    if m:
-        return Fact("memory_gb", float(m.group(1)), m.group(0))
-    return None
+    return _workload(text, "memory_gb")
 
 
 def workload(text: str) -> Fact | None:
-    train = re.search(r"\b(train(?:ing|s)?|fine[- ]?tun(?:e|ing)|pre-?train(?:ing)?)\b", text)
-    infer = re.search(
-        r"\b(inference|serv(?:e|ing)|endpoints?|predictions?|deploy(?:ing|ment)?|hosting)\b", text
-    )
-    if train and (not infer or train.start() < infer.start()):
-        return Fact("workload", "training", train.group(0))
-    if infer:
-        return Fact("workload", "inference", infer.group(0))
-    return None
+    return _workload(text, "workload")
 
 
 CLOUD_WORDS = {
@@ -429,47 +346,19 @@ def data_stays_in_cloud(text: str) -> Fact | None:
 
 
 def framework(text: str) -> Fact | None:
-    m = re.search(r"\b(pytorch|torch|jax|flax|tensorflow|tf|keras|xgboost|sklearn|scikit)\b", text)
-    if not m:
-        return None
-    value = {
-        "pytorch": "pytorch", "torch": "pytorch", "jax": "jax", "flax": "jax",
-        "tensorflow": "tensorflow", "tf": "tensorflow", "keras": "tensorflow",
-    }.get(m.group(1), "other")  # fmt: skip
-    return Fact("framework", value, m.group(0))
+    return _workload(text, "framework")
 
 
 def model_type(text: str) -> Fact | None:
-    for pattern, value in (
-        (r"\b(recommend\w*|recsys|embedding tables?|ranking model|ctr model|dlrm)\b", "recsys"),
-        (r"\b(cnn|convolution\w*|resnet|vision model|image (?:classification|model)|"
-         r"efficientnet|yolo|object detection)\b", "cnn"),
-        (r"\b(transformers?|llms?|language models?|bert|gpt\w*|llama\w*|t5|mistral|gemma|"
-         r"attention|vit|diffusion)\b", "transformer"),
-    ):  # fmt: skip
-        m = re.search(pattern, text)
-        if m:
-            return Fact("model_type", value, m.group(0))
-    return None
+    return _workload(text, "model_type")
 
 
 def custom_ops(text: str) -> Fact | None:
-    m = re.search(r"\b(custom (?:cuda )?(?:ops|operations|operators|kernels?|layers)|cuda kernels?|"
-                  r"triton kernels?|hand-written kernels?)\b", text)  # fmt: skip
-    if m:
-        return Fact("custom_ops", True, m.group(0))
-    return None
+    return _workload(text, "custom_ops")
 
 
 def latency(text: str) -> Fact | None:
-    m = re.search(r"\b(real[- ]?time|low[- ]latency|online|interactive|latency[- ]sensitive|"
-                  r"chatbot|user[- ]facing)\b", text)  # fmt: skip
-    if m:
-        return Fact("latency", "realtime", m.group(0))
-    m = re.search(r"\b(batch|offline|overnight|nightly)\b", text)
-    if m:
-        return Fact("latency", "batch", m.group(0))
-    return None
+    return _workload(text, "latency")
 
 
 def _size(text: str, slot: str) -> Fact | None:

@@ -8,13 +8,15 @@ import re
 
 from assistant.agent import extract as ex
 from assistant.agent.extract import Fact
+from assistant.agent.utterance import Utterance
 from assistant.tools.cost_models import CLOUD_OF, VM_PLATFORMS
 from assistant.tools.regions import place_region
 
 
 def facts(text: str) -> dict[str, Fact]:
-    """Every argument the text states, by field."""
-    t = ex.normalise(text)
+    """Every argument the text states, by field, each quoting the user's own words."""
+    u = Utterance.of(text)
+    t = u.text
     found: dict[str, Fact] = {}
     readers = (
         ex.team_size, ex.ml_models, ex.budget, ex.engineer_cost, ex.time_to_market,
@@ -57,7 +59,7 @@ def facts(text: str) -> dict[str, Fact]:
             code = place_region(spot.value, cloud_of_question(found))
             if code:
                 found["region"] = Fact("region", code, spot.quote)
-    return found
+    return {name: Fact(f.field, f.value, u.raw_of(f.quote)) for name, f in found.items()}
 
 
 def place_on_earlier_cloud(now: dict[str, Fact], earlier: list[dict[str, Fact]]) -> None:
