@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.agent import constraints, counts, durations, sizes, team, workloads
+from assistant.agent import constraints, counts, durations, money, sizes, team, workloads
 from assistant.agent.extract import normalise
 from assistant.agent.rules import Rule, read
 
@@ -83,3 +83,21 @@ def test_every_workload_rule_wins_on_its_examples(rule: Rule) -> None:
 )
 def test_slots_resolved_by_position_or_priority(text: str, slot: str, value: object) -> None:
     assert workloads.workloads(normalise(text))[slot][0] == value
+
+
+@pytest.mark.parametrize("rule", money.RULES, ids=[r.id for r in money.RULES])
+def test_every_money_rule_wins_on_its_examples(rule: Rule) -> None:
+    """Money resolves by the shortest phrase: the amount nearest its word."""
+    assert rule.examples, f"{rule.id} has no examples"
+    for text, want in rule.examples:
+        found = money.read_money(normalise(text)).get(rule.slot)
+        assert found is not None, (rule.id, text)
+        assert (found.rule.id, found.value) == (rule.id, pytest.approx(want)), text
+
+
+def test_an_amount_the_budget_took_is_no_engineers_cost() -> None:
+    text = normalise("Our budget is $400k for 2 engineers; each engineer costs $180k a year.")
+    found = money.money(text)
+    assert found["budget"][0] == 400_000 and found["engineer_cost"][0] == 180_000
+    only = money.money(normalise("We have 3 engineers and a $400k budget."))
+    assert only["budget"][0] == 400_000 and "engineer_cost" not in only

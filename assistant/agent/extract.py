@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.agent import constraints, counts, durations, sizes, team, workloads
+from assistant.agent import constraints, counts, durations, money, sizes, team, workloads
 from assistant.agent.durations import HOURS_IN_MONTH
 from assistant.agent.utterance import Utterance
 from assistant.tools.regions import AZURE_REGIONS, PLACE_REGIONS
@@ -79,73 +79,18 @@ def ml_models(text: str) -> Fact | None:
 
 # -- money -------------------------------------------------------------------------------
 
-_MONEY = r"(?:\$|usd\s*)\s*" + _NUM + r"|" + _NUM + r"\s*(?:usd|dollars|\$)"
 
-
-def _money_matches(text: str) -> list[tuple[float, re.Match[str]]]:
-    out = []
-    for m in re.finditer(_MONEY, text):
-        digits, suffix = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
-        out.append((_number(digits, suffix), m))
-    return out
-
-
-def _per_month(text: str, end: int) -> bool:
-    return bool(re.match(r"\s*(?:/|per|a|an|each)\s*(?:month|mo)\b", text[end : end + 14]))
-
-
-def _nearest(
-    text: str, word: str, pick: list[tuple[float, re.Match[str]]]
-) -> list[tuple[int, float, re.Match[str]]]:
-    """Money amounts with their distance in characters to the nearest `word` match."""
-    spots = [m.start() for m in re.finditer(word, text)]
-    out = []
-    for value, mm in pick:
-        if spots:
-            gap = min(min(abs(s - mm.start()), abs(s - mm.end())) for s in spots)
-            out.append((gap, value, mm))
-    return sorted(out, key=lambda x: x[0])
-
-
-def _per_head(text: str, mm: re.Match[str]) -> bool:
-    after = text[mm.end() : mm.end() + 30]
-    return bool(re.match(r"\s*(?:/|per|a|an)?\s*(?:each|engineer|head|person|fte|"
-                         r"(?:engineer[- ])?year (?:per|each))", after))  # fmt: skip
+def _money(text: str, slot: str) -> Fact | None:
+    found = money.money(text).get(slot)
+    return Fact(slot, found[0], found[1].strip()) if found else None
 
 
 def budget(text: str) -> Fact | None:
-    m = re.search(r"budget\s*(?:of|is|=|:|at|around|about)?\s*(?:\$|usd)?\s*" + _NUM, text)
-    if m and (m.group(2) or float(m.group(1).replace(",", "")) >= 1000):
-        value = _number(m.group(1), m.group(2))
-        if _per_month(text, m.end()):
-            return Fact("budget", value * 12, m.group(0).strip() + " a month (x 12)")
-        return Fact("budget", value, m.group(0).strip())
-    for gap, value, mm in _nearest(text, r"budget", _money_matches(text)):
-        if gap > 45 or _per_head(text, mm):
-            continue
-        if _per_month(text, mm.end()):
-            return Fact("budget", value * 12, mm.group(0).strip() + " a month (x 12)")
-        return Fact("budget", value, mm.group(0).strip())
-    return None
+    return _money(text, "budget")
 
 
 def engineer_cost(text: str) -> Fact | None:
-    word = r"engineer|salar|per head|loaded|headcount|per person|each"
-    budget_fact = budget(text)
-    for gap, value, mm in _nearest(text, word, _money_matches(text)):
-        if gap > 50 or (budget_fact and mm.group(0).strip() in budget_fact.quote):
-            continue
-        if _per_month(text, mm.end()):
-            return Fact("engineer_cost", value * 12, mm.group(0).strip() + " a month (x 12)")
-        if value >= 10_000:
-            return Fact("engineer_cost", value, mm.group(0).strip())
-    m = re.search(r"engineers? (?:cost|costs|are|at|is|earn|make)\s*(?:us\s*)?(?:about |around )?"
-                  + _NUM, text)  # fmt: skip
-    if m:
-        value = _number(m.group(1), m.group(2))
-        if value >= 10_000:
-            return Fact("engineer_cost", value, m.group(0))
-    return None
+    return _money(text, "engineer_cost")
 
 
 # -- time --------------------------------------------------------------------------------
