@@ -5,7 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.agent import constraints, counts, durations, money, sizes, team, workloads
+from assistant.agent import (
+    constraints,
+    counts,
+    durations,
+    money,
+    names,
+    sizes,
+    team,
+    workloads,
+)
 from assistant.agent.extract import normalise
 from assistant.agent.rules import Rule, read
 
@@ -32,7 +41,8 @@ def test_every_rule_has_examples_and_wins_on_them(family: str, rule: Rule) -> No
 def test_rule_ids_are_unique() -> None:
     from assistant.agent import qtypes
 
-    ids = [rule.id for _, rule in ALL] + [r.id for r in workloads.RULES + qtypes.RULES]
+    own = workloads.RULES + money.RULES + names.RULES + qtypes.RULES
+    ids = [rule.id for _, rule in ALL] + [r.id for r in own]
     assert len(ids) == len(set(ids))
 
 
@@ -101,3 +111,17 @@ def test_an_amount_the_budget_took_is_no_engineers_cost() -> None:
     assert found["budget"][0] == 400_000 and found["engineer_cost"][0] == 180_000
     only = money.money(normalise("We have 3 engineers and a $400k budget."))
     assert only["budget"][0] == 400_000 and "engineer_cost" not in only
+
+
+@pytest.mark.parametrize("rule", names.RULES, ids=[r.id for r in names.RULES])
+def test_every_name_rule_wins_on_its_examples(rule: Rule) -> None:
+    assert rule.examples, f"{rule.id} has no examples"
+    for text, want in rule.examples:
+        found = names.read_names(normalise(text)).get(rule.slot)
+        assert found is not None, (rule.id, text)
+        assert (found.rule.id, found.value) == (rule.id, want), text
+
+
+def test_the_first_instance_and_the_last_place_named_are_read() -> None:
+    found = names.names(normalise("g5.xlarge or g5.12xlarge? no longer london, stockholm"))
+    assert found["instance_type"][0] == "g5.xlarge" and found["place"][0] == "stockholm"

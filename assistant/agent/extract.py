@@ -12,10 +12,18 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.agent import constraints, counts, durations, money, sizes, team, workloads
+from assistant.agent import (
+    constraints,
+    counts,
+    durations,
+    money,
+    names,
+    sizes,
+    team,
+    workloads,
+)
 from assistant.agent.durations import HOURS_IN_MONTH
 from assistant.agent.utterance import Utterance
-from assistant.tools.regions import AZURE_REGIONS, PLACE_REGIONS
 
 _NUM = r"(\d+(?:[.,]\d+)*)\s*(k|m|mm|million|thousand|bn|billion)?\b"
 
@@ -134,51 +142,29 @@ AZURE_INSTANCE = re.compile(rf"\b({counts.AZURE})\b")
 ACCELERATOR_WORDS = counts.ACCELERATOR_WORDS
 
 
+def _named(text: str, slot: str) -> Fact | None:
+    found = names.names(text).get(slot)
+    return Fact(slot, found[0], found[1].strip()) if found else None
+
+
 def instance_type(text: str) -> Fact | None:
-    m = AWS_INSTANCE.search(text) or GCP_INSTANCE.search(text) or AZURE_INSTANCE.search(text)
-    if m:
-        return Fact("instance_type", m.group(1), m.group(1))
-    return None
-
-
-# Region codes as the providers write them: AWS "eu-central-1", Google "europe-west4".
-# Places in words ("Frankfurt", "in Ireland") are read by `place` below.
-REGION = re.compile(
-    r"\b((?:us|eu|ap|sa|ca|me|af|il|mx)-(?:north|south|east|west|central|northeast|southeast|"
-    r"northwest|southwest)-\d|(?:us|europe|asia|australia|northamerica|southamerica|me|africa)-"
-    r"(?:north|south|east|west|central|northeast|southeast|northwest|southwest)\d{1,2})\b"
-)
-
-
-AZURE_REGION = re.compile(r"\b(" + "|".join(sorted(AZURE_REGIONS, key=len, reverse=True)) + r")\b")
-
-
-PLACE = re.compile(
-    r"(?<![\w-])(" + "|".join(re.escape(n) for n in sorted(PLACE_REGIONS, key=len, reverse=True))
-    + r")(?![\w-])"
-)  # fmt: skip
+    return _named(text, "instance_type")
 
 
 def place(text: str) -> Fact | None:
-    """A place named in words ("in Frankfurt", "West Europe"; "our Irish region" is not
-    read): the last one named (a move or a change names its target last), its name as the
-    value; the planner turns it into the region of the cloud being priced."""
-    found = list(PLACE.finditer(text))
-    m = found[-1] if found else None  # "no longer London ... Stockholm instead": the last
-    return Fact("place", m.group(1), m.group(1)) if m else None
+    """A place named in words ("in Frankfurt", "West Europe"), the last one named, its name
+    as the value; the planner turns it into the region of the cloud being priced."""
+    return _named(text, "place")
 
 
 def region(text: str) -> Fact | None:
-    m = REGION.search(text) or AZURE_REGION.search(text)
-    return Fact("region", m.group(1), m.group(1)) if m else None
+    """A region code as its provider writes it: "eu-central-1", "europe-west4", "westeurope"."""
+    return _named(text, "region")
 
 
 def accelerator_word(text: str) -> Fact | None:
     """A GPU model named without an instance type ("an A10G", "8 H100s")."""
-    m = re.search(r"(?<![\w.-])" + counts.ACCELERATOR, text)  # not inside "inf2.xlarge"
-    if m:
-        return Fact("accelerator", ACCELERATOR_WORDS[m.group(1)], m.group(0))
-    return None
+    return _named(text, "accelerator")
 
 
 def accelerator_count(text: str) -> Fact | None:
