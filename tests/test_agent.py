@@ -245,7 +245,7 @@ def test_azure_sizes_and_region_codes_are_read_and_priced(
     assert call.name == "estimate_cost"
     assert (call.args["instance_type"], call.args["region"]) == (instance, region)
     result = TOOLS["estimate_cost"][0](call.args)
-    assert {o.platform for o in result.options} == {"azure-ml", "aks"}
+    assert {o.platform for o in result.options} == {"azure-vm", "azure-ml", "aks"}
 
 
 @pytest.mark.parametrize(
@@ -308,7 +308,11 @@ def test_every_place_name_resolves_on_every_cloud_to_a_real_region() -> None:
          ["compute-engine"]),
         ("five Standard_NC8as_T4_v3 nodes in an AKS pool, cost a month?", ["aks"]),
         ("What does an ml.g5.2xlarge SageMaker endpoint cost a month?", ["sagemaker"]),
-        ("What does a g5.xlarge cost a month?", None),  # nothing named: the default four
+        # an instance's name implies its cloud: its VM, managed platform and Kubernetes
+        ("What does a g5.xlarge cost a month?", ["ec2", "sagemaker", "eks"]),
+        ("What does an a2-highgpu-1g cost a month?", ["compute-engine", "vertex", "gke"]),
+        ("What does an endpoint up 200 hours a month cost in europe-west4?", ["vertex", "gke"]),
+        ("What do 4 H100s cost for a week?", None),  # nothing named or implied
     ],
 )  # fmt: skip
 def test_only_the_platforms_named_or_implied_are_compared(

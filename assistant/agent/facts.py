@@ -52,6 +52,10 @@ def facts(text: str) -> dict[str, Fact]:
         named = found["platforms"].value if "platforms" in found else []
         if vm not in named and set(named) <= set(VM_PLATFORMS):  # no managed platform named
             found["platforms"] = Fact("platforms", [*named, vm], vm)
+    if "platforms" not in found and not named_clouds:
+        implied = _implied_platforms(found)
+        if implied is not None:
+            found["platforms"] = Fact("platforms", implied[0], implied[1])
     if "region" not in found:
         spot = ex.place(t)
         if spot is not None:
@@ -60,6 +64,30 @@ def facts(text: str) -> dict[str, Fact]:
             if code:
                 found["region"] = Fact("region", code, spot.quote)
     return {name: Fact(f.field, f.value, u.raw_of(f.quote)) for name, f in found.items()}
+
+
+# The platforms of each cloud a question implies without naming it: the bare VM, the
+# managed platform, the Kubernetes service
+OF_CLOUD = {"aws": ["ec2", "sagemaker", "eks"], "gcp": ["compute-engine", "vertex", "gke"],
+            "azure": ["azure-vm", "azure-ml", "aks"]}  # fmt: skip
+
+
+def _implied_platforms(found: dict[str, Fact]) -> tuple[list[str], str] | None:
+    """The platforms a question implies when it names no cloud or platform: a SageMaker
+    instance name (`ml.`) implies SageMaker; another instance name its cloud's VM, managed
+    platform and Kubernetes; a region code its cloud's managed platform and Kubernetes."""
+    from assistant.tools.regions import cloud_of
+
+    if "instance_type" in found:
+        name = str(found["instance_type"].value)
+        if name.startswith("ml."):
+            return ["sagemaker"], name
+        return OF_CLOUD[cloud_of_question(found)], name
+    if "region" in found:
+        cloud = cloud_of(str(found["region"].value))
+        if cloud in OF_CLOUD:
+            return OF_CLOUD[cloud][1:], str(found["region"].value)
+    return None
 
 
 def place_on_earlier_cloud(now: dict[str, Fact], earlier: list[dict[str, Fact]]) -> None:
