@@ -60,6 +60,12 @@ COMPLIANCE: tuple[Rule, ...] = (
          _residency, priority=1,
          examples=(("patient data can't leave the country", "data residency (in-country)"),
                    ("it may not leave germany", "data residency (GERMANY)"))),
+    Rule("compliance.regulated", "compliance",
+         r"\b(?:a |an )?regulated (?:bank|insurer|lender|industry|sector|financial institution|"
+         r"fintech|healthcare provider|hospital)\b|\bwe(?:'re| are) regulated\b",
+         _const("regulated industry"),
+         examples=(("we are a regulated bank", "regulated industry"),
+                   ("as a regulated insurer", "regulated industry"))),
     Rule("compliance.none", "compliance",
          r"\b(?:no (?:compliance|regulatory) (?:requirements?|needs?|constraints?)|unregulated|"
          r"not regulated)\b", _const("none"),
