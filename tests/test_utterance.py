@@ -16,6 +16,7 @@ def test_readings_quote_the_users_own_words() -> None:
     assert u.raw_of("3 ml people") == "THREE ML people"
     assert u.raw_of("25 models") == "twenty-five models"
     assert u.raw_of("not in the text") == "not in the text"
+    assert Utterance.of("two hundred thousand calls").text == "200 thousand calls"
 
 
 def test_an_instruction_is_removed_and_never_quoted_back() -> None:

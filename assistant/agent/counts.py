@@ -16,7 +16,7 @@ from assistant.agent.rules import Rule, read
 AWS = r"(?:ml\.)?[a-z]{1,4}\d[a-z0-9-]*\.(?:\d*x?large|medium|small|metal)"
 GCP = r"[a-z]\d[a-z]?-(?:standard|highgpu|ultragpu|megagpu|highmem|highcpu|edgegpu)-\d+g?"
 AZURE = r"(?:standard_)?[a-z]{1,3}\d{1,3}[a-z-]*(?:_[a-z]+\d+[a-z]*)?_v\d"
-INSTANCE = rf"(?:{AWS}|{GCP}|{AZURE})\b"
+INSTANCE = rf"(?:{AWS}|{GCP}|{AZURE})s?\b"
 COUNT = r"(?<![\w.-])(\d+)\s*(?:x\s*|×\s*)?"  # a standalone number, "6x" too
 NOUN = r"(?:instances?|nodes?|machines?|vms?|virtual machines?|replicas?|servers?|boxes)\b"
 ACCELERATOR_WORDS = {
@@ -42,6 +42,9 @@ RULES: tuple[Rule, ...] = (
          COUNT + r"(?:[a-z0-9._-]+\s+){0,2}" + NOUN, _positive, priority=1,
          examples=(("we run 2 d8s_v5 vms on aks", 2), ("3 replicas of ml.g5.xlarge", 3),
                    ("a fleet of 12 gpu nodes", 12))),
+    Rule("instances.of_them", "instance_count",
+         r"\b(?:need|want|run|use|get|make it|buy|add|with)\s+(\d+)\s+of\s+(?:them|those|these)\b",
+         _positive, examples=(("we'd need 4 of them for ha", 4), ("make it 2 of them", 2))),
     Rule("accelerators.count", "accelerator_count", COUNT + ACCELERATOR, _positive,
          priority=1, examples=(("8 h100s", 8), ("4x a100 80gb", 4), ("2 nvidia l40s", 2))),
 )  # fmt: skip

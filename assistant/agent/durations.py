@@ -18,7 +18,8 @@ WEEKS_IN_MONTH = 52 / 12
 N = r"(\d+(?:\.\d+)?)"
 H = r"\s*-?\s*(?:gpu[- ]|instance[- ]|node[- ])?(?:hours?|hrs?|h)\b"
 PER = r"\s*(?:a|per|/|each|every)\s*"
-WEEKDAYS = re.compile(r"week ?days|business days|working days|mon(?:day)?\s*-\s*fri|"
+WEEKDAYS = re.compile(r"week ?days|business days|working days|week ?nights|"
+                      r"mon(?:day)?\s*(?:-|to|through|thru|until|till)\s*fri(?:day)?|"
                       r"weekdays? only|on weekdays")  # fmt: skip
 ALWAYS = (
     r"(?<!\w)(24\s*/\s*7|24x7|(?:a)?round the clock|all month|always[- ]on|"
@@ -40,6 +41,21 @@ def _count(word: str) -> float:
 def _per_day(m: re.Match[str], text: str) -> float | None:
     days = WORKDAYS_IN_MONTH if WEEKDAYS.search(text) else DAYS_IN_MONTH
     return _hours(float(m.group(1)) * days)
+
+
+def _clock_range(m: re.Match[str], text: str) -> float:
+    """ "7pm to 7am": the hours between two clock times, each day (weekdays when said)."""
+
+    def hour(value: str, half: str | None) -> int:
+        h = int(value) % 12
+        return h + 12 if half == "pm" else h
+
+    end_half = m.group(4)
+    start = hour(m.group(1), m.group(2) or (end_half if int(m.group(1)) < int(m.group(3))
+                                            else None))  # fmt: skip
+    span = (hour(m.group(3), end_half) - start) % 24 or 24
+    days = WORKDAYS_IN_MONTH if WEEKDAYS.search(text) else DAYS_IN_MONTH
+    return _hours(float(span * days))
 
 
 RULES: tuple[Rule, ...] = (
@@ -94,6 +110,21 @@ RULES: tuple[Rule, ...] = (
          r"\b9\s*(?:am)?\s*(?:to|-|until|till)\s*5\s*(?:pm)?\b",
          lambda m, t: float(8 * WORKDAYS_IN_MONTH), priority=1,
          examples=(("up 9 to 5", 176.0), ("9am-5pm on weekdays", 176.0))),
+    Rule("hours.clock_range", "hours_per_month",
+         r"\b(\d{1,2})(?::00)?\s*(am|pm)?\s*(?:to|-|until|till)\s*(\d{1,2})(?::00)?\s*(am|pm)\b",
+         _clock_range, priority=1,
+         examples=(("7pm to 7am mon-fri", 264.0), ("monday to friday 8am to 6pm", 220.0),
+                   ("from 6 to 10pm every day", 120.0))),
+    Rule("hours.runs_a_month", "hours_per_month",
+         r"\b(\d+)\s*x?\s*(\d+(?:\.\d+)?)\s*-?\s*(?:h|hrs?|hours?)\s*(?:runs?|jobs?|sessions?|"
+         r"trainings?)\s*(?:a|per|each|every)\s*month\b",
+         lambda m, t: _hours(float(m.group(1)) * float(m.group(2))), priority=2,
+         examples=(("two 48h runs a month", 96.0), ("3 x 10-hour jobs per month", 30.0))),
+    Rule("hours.days_straight", "hours_per_month",
+         r"\b(a|an|one|\d+(?:\.\d+)?)\s*(day|week)s?\s+(?:straight|in a row|non-?stop|"
+         r"flat out|back to back)\b",
+         lambda m, t: _hours(_count(m.group(1)) * UNIT_HOURS[m.group(2)]), priority=2,
+         examples=(("3 days straight", 72.0), ("a week flat out", 168.0))),
     Rule("hours.nights_only", "hours_per_month",
          r"\b(?:nights only|only at night|overnight only|only overnight)\b",
          lambda m, t: float(12 * DAYS_IN_MONTH),
@@ -122,6 +153,7 @@ RULES: tuple[Rule, ...] = (
 # The rules that read a job of a set length rather than a recurring schedule: a one-off
 # job is priced without engineer time to run a cluster (unless the question asks for it)
 ONE_OFF = frozenset({"hours.always_for_a_period", "hours.a_period_always", "hours.n_hour_job",
+                     "hours.days_straight",
                      "hours.for_a_period", "hours.a_period_of", "hours.per_night_for_nights",
                      "hours.per_day_for_days"})  # fmt: skip
 

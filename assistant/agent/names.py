@@ -28,14 +28,14 @@ def _group(m: re.Match[str], text: str) -> str:
 
 
 RULES: tuple[Rule, ...] = (
-    Rule("instance.aws", "instance_type", rf"\b({counts.AWS})\b", _group, priority=3,
+    Rule("instance.aws", "instance_type", rf"\b({counts.AWS})s?\b", _group, priority=3,
          examples=(("an ml.g5.2xlarge endpoint", "ml.g5.2xlarge"),
                    ("4 inf2.xlarge in oregon", "inf2.xlarge"),
                    ("trn1n.32xlarge for a week", "trn1n.32xlarge"))),
-    Rule("instance.gcp", "instance_type", rf"\b({counts.GCP})\b", _group, priority=2,
-         examples=(("an a2-highgpu-1g", "a2-highgpu-1g"),
+    Rule("instance.gcp", "instance_type", rf"\b({counts.GCP})s?\b", _group, priority=2,
+         examples=(("an a2-highgpu-1g", "a2-highgpu-1g"), ("two g2-standard-24s", "g2-standard-24"),
                    ("g2-standard-8 nodes", "g2-standard-8"))),
-    Rule("instance.azure", "instance_type", rf"\b({counts.AZURE})\b", _group, priority=1,
+    Rule("instance.azure", "instance_type", rf"\b({counts.AZURE})s?\b", _group, priority=1,
          examples=(("a standard_nc24ads_a100_v4", "standard_nc24ads_a100_v4"),
                    ("two nd96isr_h100_v5", "nd96isr_h100_v5"))),
     Rule("accelerator.named", "accelerator", r"(?<![\w.-])" + counts.ACCELERATOR,

@@ -35,6 +35,8 @@ COMPOUND = re.compile(
     r"\b(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)[- ]"
     r"(one|two|three|four|five|six|seven|eight|nine)\b"
 )
+# "two hundred thousand": 200 thousand, not 2 and 100 thousand
+HUNDREDS = re.compile(r"\b(one|two|three|four|five|six|seven|eight|nine) hundred\b")
 _PLAIN = {"\u2019": "'", "\u2013": "-", "\u2014": "-"}
 _PEOPLE_DASH = re.compile(r"(\d)\s*-\s*(person|people|engineer|member|man)")
 
@@ -101,5 +103,6 @@ def _of(raw: str) -> Utterance:
     text, origin = _sub(_PEOPLE_DASH, lambda m: f"{m.group(1)} {m.group(2)}", text, origin)
     text, origin = _sub(COMPOUND, lambda m: str(UNITS[m.group(1)] + UNITS[m.group(2)]), text,
                         origin)  # fmt: skip
+    text, origin = _sub(HUNDREDS, lambda m: str(UNITS[m.group(1)] * 100), text, origin)
     text, origin = _sub(NUMBER_WORD, lambda m: str(UNITS[m.group(1)]), text, origin)
     return Utterance(raw, text, tuple(origin))
