@@ -364,3 +364,18 @@ def test_a_bare_instance_is_its_own_bill_with_no_fee_and_no_engineer_time() -> N
     spot = _by(estimate_cost(instance_type="g5.xlarge", platforms=["ec2"], spot=True,
                              mode="batch"))  # fmt: skip
     assert spot["ec2"].breakdown[0].item.endswith("(spot)")
+
+
+def test_a_cloud_tpu_slice_is_priced_from_its_own_price_list_row() -> None:
+    from assistant.agent.planner import plan
+    from assistant.tools.prices import catalog
+
+    (call,) = plan("What would a v5e-8 slice cost in europe-west4 for a 36-hour run?").calls
+    assert call.args["instance_type"] == "tpu-v5litepod-8"
+    assert call.args["platforms"] == ["compute-engine", "gke"]
+    result = estimate_cost(call.args)
+    row = next(r for r in catalog().find("tpu-v5litepod-8", "europe-west4")
+               if r.purchase == "on-demand")  # fmt: skip
+    vm = next(o for o in result.options if o.platform == "compute-engine")
+    assert vm.bill_usd == pytest.approx(row.usd * 36, abs=0.01)
+    assert {a.source for a in vm.assumptions} == {row.source}

@@ -82,6 +82,8 @@ def _implied_platforms(found: dict[str, Fact]) -> tuple[list[str], str] | None:
         name = str(found["instance_type"].value)
         if name.startswith("ml."):
             return ["sagemaker"], name
+        if name.startswith("tpu-"):  # a TPU VM, or a GKE node pool of them
+            return ["compute-engine", "gke"], name
         return OF_CLOUD[cloud_of_question(found)], name
     if "region" in found:
         cloud = cloud_of(str(found["region"].value))
@@ -108,6 +110,8 @@ def cloud_of_question(found: dict[str, Fact]) -> str:
     else AWS (the tools' default instance is AWS's)."""
     if "instance_type" in found:
         name = str(found["instance_type"].value)
+        if name.startswith("tpu-"):
+            return "gcp"
         for cloud, pattern in (("azure", ex.AZURE_INSTANCE), ("gcp", ex.GCP_INSTANCE),
                                ("aws", ex.AWS_INSTANCE)):  # fmt: skip
             if pattern.fullmatch(name):

@@ -27,6 +27,23 @@ def _group(m: re.Match[str], text: str) -> str:
     return m.group(1)
 
 
+# Cloud TPU generations as the price list names their slices ("tpu-v5litepod-8"); a v5e or
+# v6e slice is named by its chips, a v2-v5p slice by its TensorCores (two a chip)
+TPU_GENERATIONS = {"v2": "v2", "v3": "v3", "v4": "v4", "v5p": "v5p", "v5e": "v5litepod",
+                   "v5litepod": "v5litepod", "v6e": "v6e", "trillium": "v6e"}  # fmt: skip
+_TPU = r"(v2|v3|v4|v5p|v5e|v5litepod|v6e|trillium)"
+
+
+def _tpu_named(m: re.Match[str], text: str) -> str:
+    return f"tpu-{TPU_GENERATIONS[m.group(1)]}-{m.group(2)}"
+
+
+def _tpu_chips(m: re.Match[str], text: str) -> str:
+    gen = TPU_GENERATIONS[m.group(1) or m.group(4)]
+    chips = int(m.group(2) or m.group(3))
+    return f"tpu-{gen}-{chips if gen in ('v5litepod', 'v6e') else 2 * chips}"
+
+
 RULES: tuple[Rule, ...] = (
     Rule("instance.aws", "instance_type", rf"\b({counts.AWS})s?\b", _group, priority=3,
          examples=(("an ml.g5.2xlarge endpoint", "ml.g5.2xlarge"),
@@ -35,6 +52,17 @@ RULES: tuple[Rule, ...] = (
     Rule("instance.gcp", "instance_type", rf"\b({counts.GCP})s?\b", _group, priority=2,
          examples=(("an a2-highgpu-1g", "a2-highgpu-1g"), ("two g2-standard-24s", "g2-standard-24"),
                    ("g2-standard-8 nodes", "g2-standard-8"))),
+    Rule("instance.tpu_slice", "instance_type", r"\b(?:tpu[- ]?)?" + _TPU + r"-(\d+)\b",
+         _tpu_named, priority=2,
+         examples=(("a v5e-8 tpu slice", "tpu-v5litepod-8"),
+                   ("a v5p-128 for 5 days", "tpu-v5p-128"),
+                   ("tpu v4-32", "tpu-v4-32"), ("v5litepod-8", "tpu-v5litepod-8"))),
+    Rule("instance.tpu_chips", "instance_type",
+         r"\b(?:tpu\s+)?" + _TPU + r"\s+(?:tpu\s+)?(?:slice|pod)\s+(?:with|of)\s+(\d+)\s+chips?\b|"
+         r"\b(?:(\d+)\s*x?\s*)" + _TPU + r"\s+(?:tpu\s+)?chips?\b",
+         _tpu_chips, priority=2,
+         examples=(("a v5e slice with 8 chips", "tpu-v5litepod-8"),
+                   ("a v5p pod of 64 chips", "tpu-v5p-128"), ("16 v6e chips", "tpu-v6e-16"))),
     Rule("instance.azure", "instance_type", rf"\b({counts.AZURE})s?\b", _group, priority=1,
          examples=(("a standard_nc24ads_a100_v4", "standard_nc24ads_a100_v4"),
                    ("two nd96isr_h100_v5", "nd96isr_h100_v5"))),

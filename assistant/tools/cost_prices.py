@@ -21,6 +21,17 @@ from assistant.tools.regions import DEFAULT_REGION, nearest
 
 SNAPSHOT_SERVICE = {"ec2": "ec2", "compute_engine": "compute-engine", "azure_vm": "azure-vm"}
 TABLE_SERVICE = {v: k for k, v in SNAPSHOT_SERVICE.items()}  # the snapshot's name -> ours
+TABLE_SERVICE["cloud-tpu"] = "compute_engine"  # a TPU slice runs as a TPU VM on Compute Engine
+
+
+def snapshot_service(service: str, name: str) -> str:
+    """The snapshot's service for an instance of ours: a Cloud TPU slice ("tpu-v5litepod-8")
+    is priced from Cloud TPU's rows."""
+    if service == "compute_engine" and name.lower().startswith("tpu-"):
+        return "cloud-tpu"
+    return SNAPSHOT_SERVICE[service]
+
+
 SERVICE_OF = {"aws": "ec2", "gcp": "compute_engine", "azure": "azure_vm"}  # instances
 # Where a cloud lacks an accelerator, the same class it has (A10G is AWS's; Google has L4,
 # Azure the A10)
@@ -74,7 +85,7 @@ def instance_row(service: str, name: str, region: str) -> dict[str, str] | None:
     mine = table_row(service, name, region)
     if mine is not None:
         return mine
-    rows = snapshot().find(name, region, service=SNAPSHOT_SERVICE[service])
+    rows = snapshot().find(name, region, service=snapshot_service(service, name))
     on_demand = next((r for r in rows if r.purchase == "on-demand"), None)
     if on_demand is None:
         return None
@@ -88,14 +99,14 @@ def known_provider(name: str) -> str | None:
         if user.get("instance_type") == name and user.get("service") in SNAPSHOT_SERVICE:
             return str(user["provider"])
     for priced in snapshot().find(name):
-        if priced.service in SNAPSHOT_SERVICE.values():
+        if priced.service in SNAPSHOT_SERVICE.values() or priced.service == "cloud-tpu":
             return priced.provider
     return None
 
 
 def regions_with(service: str, name: str) -> list[str]:
     """Regions that price `name`, cheapest on-demand first."""
-    rows = snapshot().find(name, purchase="on-demand", service=SNAPSHOT_SERVICE[service])
+    rows = snapshot().find(name, purchase="on-demand", service=snapshot_service(service, name))
     found = list(dict.fromkeys(r.region for r in rows))
     extra = [r["region"] for r in override_rows()
              if r.get("service") == service and r.get("instance_type") == name]  # fmt: skip
