@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.agent.rules import Rule, collect, read
+from assistant.agent.rules import Rule, collect, const, read, readings
 
 REGIMES = {
     "hipaa": "HIPAA", "pci": "PCI", "pci-dss": "PCI", "pci dss": "PCI", "soc 2": "SOC2",
@@ -23,10 +23,6 @@ RESIDENCY_PLACES = (
     "brazil|korea|country|region|jurisdiction"
 )
 CLOUD = r"(?:aws|gcp|google cloud|azure)"
-
-
-def _const(value: object):  # noqa: ANN202 - a rule's value function
-    return lambda m, t: value
 
 
 def _regime(m: re.Match[str], text: str) -> str:
@@ -63,25 +59,25 @@ COMPLIANCE: tuple[Rule, ...] = (
     Rule("compliance.regulated", "compliance",
          r"\b(?:a |an )?regulated (?:bank|insurer|lender|industry|sector|financial institution|"
          r"fintech|healthcare provider|hospital)\b|\bwe(?:'re| are) regulated\b",
-         _const("regulated industry"),
+         const("regulated industry"),
          examples=(("we are a regulated bank", "regulated industry"),
                    ("as a regulated insurer", "regulated industry"))),
     Rule("compliance.none", "compliance",
          r"\b(?:no (?:compliance|regulatory) (?:requirements?|needs?|constraints?)|unregulated|"
-         r"not regulated)\b", _const("none"),
+         r"not regulated)\b", const("none"),
          examples=(("no compliance requirements", "none"), ("we are unregulated", "none"))),
 )  # fmt: skip
 
 RULES: tuple[Rule, ...] = (
     Rule("controls.none", "requires_custom_controls",
          r"\bno (?:need for )?custom (?:security )?controls?\b|\bstandard controls\b",
-         _const(False), priority=1,
+         const(False), priority=1,
          examples=(("no custom controls needed", False), ("standard controls are fine", False))),
     Rule("controls.custom", "requires_custom_controls",
          r"\b(?:custom (?:security |network |compliance |access )?(?:controls?|policies|"
          r"network(?:ing)?|encryption)|our own (?:encryption|security controls?|network policies|"
          r"keys)|air[- ]gapped|fine[- ]grained (?:network|security) control|bespoke controls?|"
-         r"control over the (?:network|os|kernel))\b", _const(True),
+         r"control over the (?:network|os|kernel))\b", const(True),
          examples=(("we need custom network policies", True), ("an air-gapped cluster", True),
                    ("we bring our own keys", True))),
     Rule("data.on_premises", "data_stays_in_cloud",
@@ -90,23 +86,23 @@ RULES: tuple[Rule, ...] = (
          r"stay in our own|data[^.?!]{0,40}\bour own (?:hardware|servers|infrastructure)|"
          r"can(?:'t|not) (?:go|be sent) to (?:a )?managed|not allowed (?:on|in) managed|"
          r"self-hosted data|(?:never|not) (?:leave|leaves) (?:the |our )?(?:building|premises|"
-         r"hospital|site))", _const(False),
+         r"hospital|site))", const(False),
          examples=(("our records may not leave our premises", False),
                    ("the data sits in our own data center", False),
                    ("scans never leave the hospital", False))),
     Rule("data.in_cloud", "data_stays_in_cloud",
          r"\bdata (?:is|lives|already lives|sits|stays) (?:in|on) (?:the )?"
-         r"(?:cloud|s3|gcs|aws|gcp|bigquery|azure|blob storage)\b", _const(True),
+         r"(?:cloud|s3|gcs|aws|gcp|bigquery|azure|blob storage)\b", const(True),
          examples=(("our data already lives in s3", True), ("data is in bigquery", True))),
     Rule("clouds.several", "multi_cloud",
          r"\b(?:multi[- ]?cloud|several clouds|multiple clouds|more than one cloud|two clouds|"
          r"across clouds|cloud[- ]agnostic|portable across|avoid (?:vendor )?lock[- ]?in|"
-         r"both " + CLOUD + " and " + CLOUD + r")\b", _const(True),
+         r"both " + CLOUD + " and " + CLOUD + r")\b", const(True),
          examples=(("we are multi-cloud", True), ("both aws and azure", True),
                    ("we want to avoid vendor lock-in", True))),
     Rule("clouds.one", "multi_cloud",
          r"\b(?:single cloud|one cloud|only (?:on )?(?:aws|gcp|azure)|all[- ]in on \w+|"
-         r"(?:must|have to|need to) stay on (?:aws|gcp|azure))\b", _const(False),
+         r"(?:must|have to|need to) stay on (?:aws|gcp|azure))\b", const(False),
          examples=(("we're all-in on gcp", False), ("only on aws", False),
                    ("we must stay on azure", False))),
 )  # fmt: skip
@@ -125,9 +121,7 @@ def compliance(text: str) -> tuple[str, str] | None:
 
 def constraints(text: str) -> dict[str, tuple[object, str]]:
     """slot -> (value, the words read) for every constraint the text states."""
-    out: dict[str, tuple[object, str]] = {
-        slot: (c.value, text[c.start : c.end]) for slot, c in read(text, RULES).items()
-    }
+    out = readings(text, read(text, RULES))
     regimes = compliance(text)
     if regimes is not None:
         out["compliance"] = regimes

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from assistant.agent import counts
-from assistant.agent.rules import Candidate, Rule, candidates
+from assistant.agent.rules import Candidate, Rule, read, readings
 from assistant.tools.regions import AZURE_REGIONS, PLACE_REGIONS
 
 AWS_REGION_CODE = (r"(?:us|eu|ap|sa|ca|me|af|il|mx)-(?:north|south|east|west|central|northeast|"
@@ -95,13 +95,9 @@ def _key(c: Candidate) -> tuple[int, int]:
 
 def read_names(text: str) -> dict[str, Candidate]:
     """slot -> the winning candidate, each slot by its own policy (`_key`)."""
-    best: dict[str, Candidate] = {}
-    for c in candidates(text, RULES):
-        if c.slot not in best or _key(c) > _key(best[c.slot]):
-            best[c.slot] = c
-    return best
+    return read(text, RULES, _key)
 
 
 def names(text: str) -> dict[str, tuple[object, str]]:
     """slot -> (value, the words read)."""
-    return {slot: (c.value, text[c.start : c.end]) for slot, c in read_names(text).items()}
+    return readings(text, read_names(text))

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.agent.rules import Rule, candidates
+from assistant.agent.rules import Rule, by_priority, const, read
 
 if TYPE_CHECKING:
     import numpy as np
@@ -40,10 +40,6 @@ _MANAGED = r"(?:sagemaker|vertex(?: ai)?|azure ml|azureml|a managed (?:platform|
 _OWN = (r"(?:(?:our own|self[- ]managed|self[- ]hosted|diy|a)\s+)?(?:kubernetes|k8s|eks|gke|aks|"
         r"kubeflow|kserve|cluster)")  # fmt: skip
 _CHIP = r"(?:gpus?|tpus?|chips?|cards?|accelerators?|h100s?|a100s?|l4s?|l40s|t4s?|v5e|v5p|nodes?)"
-
-
-def _is(qtype: str):  # noqa: ANN202 - a rule's value function
-    return lambda m, t: qtype
 
 
 def _not_before(qtype: str, words: str):  # noqa: ANN202
@@ -67,7 +63,7 @@ def _unless_priced(qtype: str):  # noqa: ANN202
 RULES: tuple[Rule, ...] = (
     Rule("type.build_vs_buy.phrase", "qtype",
          r"\bbuild (?:vs\.?|versus|or) buy\b|\bbuy (?:vs\.?|versus|or) build\b|"
-         r"\bmanaged (?:or|vs\.?|versus) self[- ](?:managed|hosted)\b", _is("build_vs_buy"),
+         r"\bmanaged (?:or|vs\.?|versus) self[- ](?:managed|hosted)\b", const("build_vs_buy"),
          priority=60,
          examples=(("build vs buy for our ml platform?", "build_vs_buy"),
                    ("managed or self-hosted for 6 models?", "build_vs_buy"))),
@@ -82,42 +78,42 @@ RULES: tuple[Rule, ...] = (
          r"\bwhich (?:one |of (?:them|these|the (?:\w+ ){0,2}\w+) )?"
          r"(?:is|would be|'s|comes out|works out)?\s*"
          r"(?:cheaper|cheapest|faster|better value|more cost[- ]effective|less expensive)\b",
-         _is("comparison"), priority=50,
+         const("comparison"), priority=50,
          examples=(("a10g or l4: which is cheaper for serving?", "comparison"),
                    ("which of the three clouds comes out cheapest", "comparison"))),
     Rule("type.comparison.than", "qtype",
          r"\b(?:cheaper|more expensive|less expensive|costlier|pricier|better value) than\b|"
          r"\bcompare (?:the )?(?:cost|price|bill)s?\b|\b(?:cost|price) difference\b|"
-         r"\bside[- ]by[- ]side\b", _is("comparison"), priority=50,
+         r"\bside[- ]by[- ]side\b", const("comparison"), priority=50,
          examples=(("is spot really cheaper than a savings plan here", "comparison"),
                    ("compare the cost of g5 and g6 in frankfurt", "comparison"),
                    ("price difference between us-east-1 and eu-west-1", "comparison"))),
-    Rule("type.sizing.how_many", "qtype", r"\bhow many " + _CHIP, _is("sizing"), priority=40,
+    Rule("type.sizing.how_many", "qtype", r"\bhow many " + _CHIP, const("sizing"), priority=40,
          examples=(("how many h100s to fine-tune a 70b model", "sizing"),
                    ("how many tpu chips would we need", "sizing"))),
     Rule("type.sizing.fit", "qtype",
          r"\b(?:fit|fits|fitting)\s+(?:on|in|into|onto)\s+(?:a |an |one |\d+ |the |our )?"
-         r"(?:single )?(?!budget)\w+", _is("sizing"), priority=40,
+         r"(?:single )?(?!budget)\w+", const("sizing"), priority=40,
          examples=(("will llama 3 70b in 4-bit fit on one l40s", "sizing"),
                    ("does a 13b model fit into 24 gb", "sizing"))),
     Rule("type.sizing.memory", "qtype",
          r"\bhow much (?:gpu |accelerator )?(?:memory|vram|hbm|ram)\b|"
          r"\b(?:tpus?|gpus?) (?:or|vs\.?|versus) (?:tpus?|gpus?)\b|"
          r"\b(?:which|what) (?:gpu|tpu|accelerator|chip)s?\b(?! (?:price|cost))",
-         _is("sizing"), priority=40,
+         const("sizing"), priority=40,
          examples=(("how much vram does mistral 7b need for inference", "sizing"),
                    ("tpu or gpu for a jax transformer?", "sizing"),
                    ("which gpu should we serve bert-base on", "sizing"))),
     Rule("type.howto.how_do", "qtype",
          r"^(?:\W*(?:so|ok|okay|hey|hi|hello),?\s+)?how (?:do|can|should|would|could) "
-         r"(?:i|we|you|one)\b(?! (?:much|many))", _is("howto"), priority=35,
+         r"(?:i|we|you|one)\b(?! (?:much|many))", const("howto"), priority=35,
          examples=(("how do we set up autoscaling on kserve?", "howto"),
                    ("how can i make training survive spot interruptions", "howto"))),
     Rule("type.howto.ways", "qtype",
          r"\b(?:ways|tips|best practices?|steps|checklist|strategies|playbook) (?:to|for)\b|"
          r"\bhow to\b|\b(?:reduce|cut|lower|optimi[sz]e|save on|bring down|trim|slash) "
          r"(?:our |the |my |this |that )?(?:\w+ ){0,3}(?:costs?|bill|spend|spending)\b",
-         _is("howto"), priority=35,
+         const("howto"), priority=35,
          examples=(("tips for cutting gpu spend", "howto"),
                    ("we want to reduce our sagemaker bill", "howto"),
                    ("how to move training from sagemaker to gke", "howto"))),
@@ -134,7 +130,7 @@ RULES: tuple[Rule, ...] = (
          r"(?:costs?|price|prices|pricing|bill|damage|spend)\b|"
          r"\bwhat (?:would|will|does|do|did) [^?!]{0,80}?\bcost\b|"
          r"\b(?:monthly|hourly|annual|spot|on-demand) (?:cost|bill|price|rate)\b",
-         _is("price"), priority=30,
+         const("price"), priority=30,
          examples=(("what's the monthly bill for a g6.xlarge", "price"),
                    ("what would a p5.48xlarge in tokyo cost for 48 hours", "price"),
                    ("quote me the hourly rate of an a2-highgpu-1g", "price"))),
@@ -142,13 +138,13 @@ RULES: tuple[Rule, ...] = (
          r"^(?:\W*(?:so|ok|okay|and|hey|hi),?\s+)?(?:what(?:'s| is| are) (?:a |an |the )?"
          r"(?!cost|price|bill|rate|cheapest|best)|explain|define|why (?:do|does|is|are|would|"
          r"should|would)\b)",
-         _is("concept"), priority=20,
+         const("concept"), priority=20,
          examples=(("what is a multi-model endpoint?", "concept"),
                    ("explain committed use discounts", "concept"),
                    ("why are tpus fast at matrix math", "concept"))),
     Rule("type.concept.difference", "qtype",
          r"\bdifference between\b|\bhow does [^?.!]{1,60} work\b|\bwhat does [^?.!]{1,60} mean\b",
-         _is("concept"), priority=20,
+         const("concept"), priority=20,
          examples=(("difference between async and serverless inference", "concept"),
                    ("how does sagemaker managed spot work", "concept"))),
 )  # fmt: skip
@@ -164,11 +160,8 @@ class QuestionType:
 def by_rules(text: str) -> QuestionType | None:
     """The type the rules read from the normalised `text`: the highest priority wins, then
     the longest phrase, then the earliest."""
-    found = candidates(text, RULES)
-    if not found:
-        return None
-    best = max(found, key=lambda c: (c.rule.priority, c.end - c.start, -c.start))
-    return QuestionType(str(best.value), best.rule.id)
+    best = read(text, RULES, by_priority).get("qtype")
+    return QuestionType(str(best.value), best.rule.id) if best else None
 
 
 def load_bank(path: Path = BANK) -> list[tuple[str, str]]:

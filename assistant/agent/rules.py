@@ -51,21 +51,44 @@ def candidates(text: str, rules: Iterable[Rule]) -> list[Candidate]:
     return out
 
 
-def resolve(found: list[Candidate]) -> dict[str, Candidate]:
-    """Per slot, the winning candidate: the longest span, then the highest priority, then
-    the earliest in the text."""
+Key = Callable[[Candidate], tuple[int, ...]]
+
+
+def longest(c: Candidate) -> tuple[int, ...]:
+    """The default resolution: the longest span, then the highest priority, then the
+    earliest in the text."""
+    return (c.end - c.start, c.rule.priority, -c.start)
+
+
+def by_priority(c: Candidate) -> tuple[int, ...]:
+    """The highest priority anywhere in the text, then the longest span, then the
+    earliest."""
+    return (c.rule.priority, c.end - c.start, -c.start)
+
+
+def resolve(found: list[Candidate], key: Key = longest) -> dict[str, Candidate]:
+    """Per slot, the candidate with the greatest `key` (the first of equals)."""
     best: dict[str, Candidate] = {}
     for c in found:
-        key = (c.end - c.start, c.rule.priority, -c.start)
         held = best.get(c.slot)
-        if held is None or key > (held.end - held.start, held.rule.priority, -held.start):
+        if held is None or key(c) > key(held):
             best[c.slot] = c
     return best
 
 
-def read(text: str, rules: Iterable[Rule]) -> dict[str, Candidate]:
+def read(text: str, rules: Iterable[Rule], key: Key = longest) -> dict[str, Candidate]:
     """The slots `rules` read from `text` (already normalised), one candidate each."""
-    return resolve(candidates(text, rules))
+    return resolve(candidates(text, rules), key)
+
+
+def readings(text: str, found: dict[str, Candidate]) -> dict[str, tuple[Any, str]]:
+    """slot -> (value, the words it was read from)."""
+    return {slot: (c.value, text[c.start : c.end]) for slot, c in found.items()}
+
+
+def const(value: Any) -> Callable[[re.Match[str], str], Any]:
+    """A rule's value function that gives `value` for any match."""
+    return lambda m, t: value
 
 
 def collect(text: str, rules: Iterable[Rule], slot: str) -> list[Candidate]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.agent.rules import Rule, read
+from assistant.agent.rules import Rule, read, readings
 
 # Parameter counts (billions) from each model's card or paper, for names that carry none
 MODEL_SIZES: dict[str, float] = {
@@ -73,4 +73,4 @@ RULES: tuple[Rule, ...] = (
 
 def sizes(text: str) -> dict[str, tuple[object, str]]:
     """slot -> (value, the words read) for `params_billion` and `precision`."""
-    return {slot: (c.value, text[c.start : c.end]) for slot, c in read(text, RULES).items()}
+    return readings(text, read(text, RULES))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.agent.rules import Rule, read
+from assistant.agent.rules import Rule, const, read, readings
 
 # Words that may stand between a count and the people it counts ("8 platform and ML
 # engineers", "12 ML/platform engineers"): only these, so "3 models and 2 engineers" is 2
@@ -36,10 +36,6 @@ def _models(m: re.Match[str], text: str) -> int | None:
     if re.search(r"\d\s*b\s*$", text[max(0, m.start() - 3) : m.start()]):
         return None
     return int(m.group(1))
-
-
-def _const(value: str):  # noqa: ANN202 - a rule's value function
-    return lambda m, t: value
 
 
 _SHIP = r"(?:launch|ship|live|deliver|production|deadline|go[- ]live|release|ready|market)"
@@ -74,12 +70,12 @@ RULES: tuple[Rule, ...] = (
     Rule("ship.urgent", "time_to_market",
          r"\b(?:asap|as soon as possible|urgent(?:ly)?|right away|immediately|yesterday|"
          r"tight deadline|hard deadline|in a hurry|hurry|rush(?:ed)?|next (?:week|month|sprint)|"
-         r"this (?:week|month|quarter)|quickly|fast as)\b", _const("urgent"),
+         r"this (?:week|month|quarter)|quickly|fast as)\b", const("urgent"),
          examples=(("we need it asap", "urgent"), ("a hard deadline", "urgent"))),
     Rule("ship.flexible", "time_to_market",
          r"\b(?:no rush|no hurry|not in a hurry|not in a rush|in no (?:rush|hurry)|no deadline|"
          r"flexible|long[- ]term|take our time|next year|no time pressure|plenty of time)\b",
-         _const("flexible"), priority=1,
+         const("flexible"), priority=1,
          examples=(("no rush on this", "flexible"), ("we're not in a hurry", "flexible"))),
     Rule("ship.within", "time_to_market",
          r"\b" + _SHIP + r"\w*[^.?!]{0,30}?\b" + _WITHIN + r"|\b(?:in|within)\s+(\d+(?:\.\d+)?)"
@@ -100,4 +96,4 @@ def _months_of(m: re.Match[str]) -> str:
 
 def team(text: str) -> dict[str, tuple[object, str]]:
     """slot -> (value, the words read) for `team_size`, `ml_models`, `time_to_market`."""
-    return {slot: (c.value, text[c.start : c.end]) for slot, c in read(text, RULES).items()}
+    return readings(text, read(text, RULES))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from assistant.agent.durations import DAYS_IN_MONTH, HOURS_IN_MONTH
-from assistant.agent.rules import Candidate, Rule, candidates
+from assistant.agent.rules import Candidate, Rule, by_priority, const, longest, read, readings
 
 _SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "million": 1e6, "bn": 1e9,
           "billion": 1e9}  # fmt: skip
@@ -22,10 +22,6 @@ FRAMEWORKS = {"pytorch": "pytorch", "torch": "pytorch", "jax": "jax", "flax": "j
               "tensorflow": "tensorflow", "tf": "tensorflow", "keras": "tensorflow",
               "xgboost": "other", "sklearn": "other", "scikit": "other",
               "scikit-learn": "other", "lightgbm": "other"}  # fmt: skip
-
-
-def _const(value: object):  # noqa: ANN202 - a rule's value function
-    return lambda m, t: value
 
 
 def _number(digits: str, suffix: str | None) -> float:
@@ -49,31 +45,31 @@ def _commitment(m: re.Match[str], text: str) -> str:
 RULES: tuple[Rule, ...] = (
     Rule("workload.training", "workload",
          r"\b(?:train(?:ing|s)?|fine[- ]?tun(?:e|es|ing)|pre-?train(?:ing)?|retrain(?:ing|s)?)\b",
-         _const("training"),
+         const("training"),
          examples=(("fine-tuning llama", "training"), ("a nightly retrain", "training"))),
     Rule("workload.inference", "workload",
          r"\b(?:inference|serv(?:e|ing)|endpoints?|predictions?|deploy(?:ing|ment)?|hosting)\b",
-         _const("inference"),
+         const("inference"),
          examples=(("a real-time endpoint", "inference"), ("serving bert", "inference"))),
-    Rule("mode.serverless", "mode", r"\bserverless\b", _const("serverless"), priority=4,
+    Rule("mode.serverless", "mode", r"\bserverless\b", const("serverless"), priority=4,
          examples=(("serverless inference", "serverless"),)),
-    Rule("mode.async", "mode", r"\basync(?:hronous)?\b", _const("async"), priority=3,
+    Rule("mode.async", "mode", r"\basync(?:hronous)?\b", const("async"), priority=3,
          examples=(("an async endpoint", "async"),)),
-    Rule("mode.multi_model", "mode", r"\bmulti[- ]?model\b|\bmme\b", _const("multi_model"),
+    Rule("mode.multi_model", "mode", r"\bmulti[- ]?model\b|\bmme\b", const("multi_model"),
          priority=2, examples=(("a multi-model endpoint", "multi_model"),)),
     Rule("mode.batch", "mode",
          r"\bbatch (?:transform|inference|scoring|predictions?|jobs?)\b|\boffline scoring\b",
-         _const("batch"), priority=1,
+         const("batch"), priority=1,
          examples=(("batch transform nightly", "batch"), ("offline scoring", "batch"))),
     Rule("mode.realtime", "mode",
          r"\breal[- ]?time\b|\bonline (?:inference|serving)\b|\blow[- ]latency\b",
-         _const("realtime"), examples=(("real-time inference", "realtime"),)),
+         const("realtime"), examples=(("real-time inference", "realtime"),)),
     Rule("latency.realtime", "latency",
          r"\b(?:real[- ]?time|low[- ]latency|online|interactive|latency[- ]sensitive|chatbot|"
-         r"user[- ]facing)\b", _const("realtime"), priority=1,
+         r"user[- ]facing)\b", const("realtime"), priority=1,
          examples=(("a user-facing chatbot", "realtime"), ("low-latency", "realtime"))),
     Rule("latency.batch", "latency", r"\b(?:batch|offline|overnight|nightly)\b",
-         _const("batch"), examples=(("scored nightly", "batch"), ("offline jobs", "batch"))),
+         const("batch"), examples=(("scored nightly", "batch"), ("offline jobs", "batch"))),
     Rule("framework.named", "framework",
          r"\b(" + "|".join(sorted(map(re.escape, FRAMEWORKS), key=len, reverse=True)) + r")\b",
          lambda m, t: FRAMEWORKS[m.group(1)],
@@ -81,31 +77,31 @@ RULES: tuple[Rule, ...] = (
                    ("an xgboost model", "other"))),
     Rule("model.recsys", "model_type",
          r"\b(?:recommend\w*|recsys|embedding tables?|ranking model|ctr model|dlrm)\b",
-         _const("recsys"), priority=2,
+         const("recsys"), priority=2,
          examples=(("a recommender with big embedding tables", "recsys"),)),
     Rule("model.cnn", "model_type",
          r"\b(?:cnn|convolution\w*|resnet\w*|vision model|image (?:classification|model)|"
-         r"efficientnet|yolo\w*|object detection|u-?net)\b", _const("cnn"), priority=1,
+         r"efficientnet|yolo\w*|object detection|u-?net)\b", const("cnn"), priority=1,
          examples=(("a resnet-50 classifier", "cnn"), ("a detection cnn", "cnn"))),
     Rule("model.transformer", "model_type",
          r"\b(?:transformers?|llms?|language models?|bert|gpt\w*|llama\w*|t5|mistral|mixtral|"
          r"gemma|qwen\w*|deepseek\w*|attention|vit|diffusion|whisper)\b",
-         _const("transformer"),
+         const("transformer"),
          examples=(("llama 3 70b", "transformer"), ("a whisper model", "transformer"))),
     Rule("ops.custom", "custom_ops",
          r"\b(?:custom (?:cuda )?(?:ops|operations|operators|kernels?|layers)|cuda kernels?|"
          r"triton kernels?|hand-written (?:cuda )?kernels?|own (?:cuda )?kernels)\b",
-         _const(True),
+         const(True),
          examples=(("hand-written cuda kernels", True), ("our own kernels", True))),
     Rule("spot.no", "spot",
          r"\b(?:no|without|not|avoid|instead of)\s+(?:using\s+)?(?:spot|preemptible)",
-         _const(False), priority=2,
+         const(False), priority=2,
          examples=(("no spot please", False), ("without preemptible vms", False))),
     Rule("spot.yes", "spot",
          r"\b(?:spot|preemptible|pre-emptible|interruptible|managed spot|low[- ]priority)\b",
-         _const(True), priority=1,
+         const(True), priority=1,
          examples=(("on spot", True), ("preemptible nodes", True), ("low-priority vms", True))),
-    Rule("spot.on_demand", "spot", r"\bon[- ]demand\b", _const(False),
+    Rule("spot.on_demand", "spot", r"\bon[- ]demand\b", const(False),
          examples=(("plain on-demand", False),)),
     Rule("purchase.commitment", "purchase",
          r"\b(savings? plans?|reserved instances?|reservations?|reserved|ri|committed[- ]use"
@@ -140,23 +136,17 @@ FIRST = frozenset({"workload", "framework"})
 BY_PRIORITY = frozenset({"mode", "latency", "spot", "model_type"})
 
 
-def _key(c: Candidate) -> tuple[int, int, int]:
+def _key(c: Candidate) -> tuple[int, ...]:
     if c.slot in FIRST:
-        return (-c.start, 0, 0)
-    if c.slot in BY_PRIORITY:
-        return (c.rule.priority, c.end - c.start, -c.start)
-    return (c.end - c.start, c.rule.priority, -c.start)
+        return (-c.start,)
+    return by_priority(c) if c.slot in BY_PRIORITY else longest(c)
 
 
 def read_workloads(text: str) -> dict[str, Candidate]:
     """slot -> the winning candidate, each slot resolved by its own policy (`_key`)."""
-    best: dict[str, Candidate] = {}
-    for c in candidates(text, RULES):
-        if c.slot not in best or _key(c) > _key(best[c.slot]):
-            best[c.slot] = c
-    return best
+    return read(text, RULES, _key)
 
 
 def workloads(text: str) -> dict[str, tuple[object, str]]:
     """slot -> (value, the words read) for each workload slot the text states."""
-    return {slot: (c.value, text[c.start : c.end]) for slot, c in read_workloads(text).items()}
+    return readings(text, read_workloads(text))
