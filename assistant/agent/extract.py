@@ -9,7 +9,9 @@ it; everything else is left to the tool's documented defaults.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from assistant.agent import (
@@ -53,6 +55,24 @@ class Fact:
         object.__setattr__(self, "quote", clean_quote(self.quote))
 
 
+@lru_cache(maxsize=512)
+def _readings(family: Callable[[str], Mapping[str, tuple[Any, str]]],
+              text: str) -> Mapping[str, tuple[Any, str]]:  # fmt: skip
+    """A family's readings of a (normalised) text, computed once however many of its slots
+    the readers below ask for."""
+    return family(text)
+
+
+def _fact(family: Callable[[str], Mapping[str, tuple[Any, str]]], text: str,
+          slot: str) -> Fact | None:  # fmt: skip
+    """The fact `family` reads for `slot` in `text`, quoting the words it was read from."""
+    found = _readings(family, text).get(slot)
+    return Fact(slot, found[0], found[1]) if found else None
+
+
+_duration = lru_cache(maxsize=512)(durations.hours_per_month)  # read by two slots
+
+
 def _number(text: str, suffix: str | None = None) -> float:
     value = float(text.replace(",", ""))
     scale = {
@@ -72,46 +92,36 @@ def normalise(text: str) -> str:
 # -- team and models -----------------------------------------------------------------------
 
 
-def _team(text: str, slot: str) -> Fact | None:
-    found = team.team(text).get(slot)
-    return Fact(slot, found[0], found[1].strip()) if found else None
-
-
 def team_size(text: str) -> Fact | None:
-    return _team(text, "team_size")
+    return _fact(team.team, text, "team_size")
 
 
 def ml_models(text: str) -> Fact | None:
-    return _team(text, "ml_models")
+    return _fact(team.team, text, "ml_models")
 
 
 # -- money -------------------------------------------------------------------------------
 
 
-def _money(text: str, slot: str) -> Fact | None:
-    found = money.money(text).get(slot)
-    return Fact(slot, found[0], found[1].strip()) if found else None
-
-
 def budget(text: str) -> Fact | None:
-    return _money(text, "budget")
+    return _fact(money.money, text, "budget")
 
 
 def engineer_cost(text: str) -> Fact | None:
-    return _money(text, "engineer_cost")
+    return _fact(money.money, text, "engineer_cost")
 
 
 # -- time --------------------------------------------------------------------------------
 
 
 def time_to_market(text: str) -> Fact | None:
-    return _team(text, "time_to_market")
+    return _fact(team.team, text, "time_to_market")
 
 
 def hours_per_month(text: str) -> Fact | None:
     """Hours each instance runs in the month asked about: the duration rules
     (`assistant.agent.durations`), the longest phrase that states one."""
-    found = durations.hours_per_month(text)
+    found = _duration(text)
     return Fact("hours_per_month", found[0], found[1]) if found else None
 
 
@@ -124,7 +134,7 @@ _ENGINEER_TIME = re.compile(
 def one_off(text: str) -> Fact | None:
     """A job of a set length shorter than a month ("a 48-hour job", "for 2 weeks"), and
     no word asking for engineer time: it is priced without the time to run a cluster."""
-    found = durations.hours_per_month(text)
+    found = _duration(text)
     if found is None or found[2] not in durations.ONE_OFF or found[0] >= HOURS_IN_MONTH:
         return None
     if _ENGINEER_TIME.search(text):
@@ -142,76 +152,64 @@ AZURE_INSTANCE = re.compile(rf"\b({counts.AZURE})\b")
 ACCELERATOR_WORDS = counts.ACCELERATOR_WORDS
 
 
-def _named(text: str, slot: str) -> Fact | None:
-    found = names.names(text).get(slot)
-    return Fact(slot, found[0], found[1].strip()) if found else None
-
-
 def instance_type(text: str) -> Fact | None:
-    return _named(text, "instance_type")
+    return _fact(names.names, text, "instance_type")
 
 
 def place(text: str) -> Fact | None:
     """A place named in words ("in Frankfurt", "West Europe"), the last one named, its name
     as the value; the planner turns it into the region of the cloud being priced."""
-    return _named(text, "place")
+    return _fact(names.names, text, "place")
 
 
 def region(text: str) -> Fact | None:
     """A region code as its provider writes it: "eu-central-1", "europe-west4", "westeurope"."""
-    return _named(text, "region")
+    return _fact(names.names, text, "region")
 
 
 def accelerator_word(text: str) -> Fact | None:
     """A GPU model named without an instance type ("an A10G", "8 H100s")."""
-    return _named(text, "accelerator")
+    return _fact(names.names, text, "accelerator")
 
 
 def accelerator_count(text: str) -> Fact | None:
     """How many of a named GPU ("8 H100s", "4x A100"; `assistant.agent.counts`)."""
-    found = counts.counts(text).get("accelerator_count")
-    return Fact("accelerator_count", found[0], found[1]) if found else None
+    return _fact(counts.counts, text, "accelerator_count")
 
 
 def instance_count(text: str) -> Fact | None:
     """How many instances ("ten g6.xlarge", "6x Standard_NC16as_T4_v3", "3 nodes")."""
-    found = counts.counts(text).get("instance_count")
-    return Fact("instance_count", found[0], found[1]) if found else None
-
-
-def _workload(text: str, slot: str) -> Fact | None:
-    found = workloads.workloads(text).get(slot)
-    return Fact(slot, found[0], found[1].strip()) if found else None
+    return _fact(counts.counts, text, "instance_count")
 
 
 def spot(text: str) -> Fact | None:
-    return _workload(text, "spot")
+    return _fact(workloads.workloads, text, "spot")
 
 
 def purchase(text: str) -> Fact | None:
     """A commitment: a savings plan, or reserved instances, reservations or committed use
     (`committed`), for one year unless three are named."""
-    return _workload(text, "purchase")
+    return _fact(workloads.workloads, text, "purchase")
 
 
 def mode(text: str) -> Fact | None:
-    return _workload(text, "mode")
+    return _fact(workloads.workloads, text, "mode")
 
 
 def requests_per_month(text: str) -> Fact | None:
-    return _workload(text, "requests_per_month")
+    return _fact(workloads.workloads, text, "requests_per_month")
 
 
 def avg_duration_ms(text: str) -> Fact | None:
-    return _workload(text, "avg_duration_ms")
+    return _fact(workloads.workloads, text, "avg_duration_ms")
 
 
 def memory_gb(text: str) -> Fact | None:
-    return _workload(text, "memory_gb")
+    return _fact(workloads.workloads, text, "memory_gb")
 
 
 def workload(text: str) -> Fact | None:
-    return _workload(text, "workload")
+    return _fact(workloads.workloads, text, "workload")
 
 
 CLOUD_WORDS = {
@@ -251,56 +249,46 @@ def platforms(text: str) -> list[str]:
     return found
 
 
-def _constraint(text: str, slot: str) -> Fact | None:
-    found = constraints.constraints(text).get(slot)
-    return Fact(slot, found[0], found[1]) if found else None
-
-
 def multi_cloud(text: str) -> Fact | None:
-    return _constraint(text, "multi_cloud")
+    return _fact(constraints.constraints, text, "multi_cloud")
 
 
 def compliance(text: str) -> Fact | None:
     """Every regime named, data residency included ("HIPAA, data residency (EU)")."""
-    return _constraint(text, "compliance")
+    return _fact(constraints.constraints, text, "compliance")
 
 
 def custom_controls(text: str) -> Fact | None:
-    return _constraint(text, "requires_custom_controls")
+    return _fact(constraints.constraints, text, "requires_custom_controls")
 
 
 def data_stays_in_cloud(text: str) -> Fact | None:
-    return _constraint(text, "data_stays_in_cloud")
+    return _fact(constraints.constraints, text, "data_stays_in_cloud")
 
 
 # -- accelerators ------------------------------------------------------------------------
 
 
 def framework(text: str) -> Fact | None:
-    return _workload(text, "framework")
+    return _fact(workloads.workloads, text, "framework")
 
 
 def model_type(text: str) -> Fact | None:
-    return _workload(text, "model_type")
+    return _fact(workloads.workloads, text, "model_type")
 
 
 def custom_ops(text: str) -> Fact | None:
-    return _workload(text, "custom_ops")
+    return _fact(workloads.workloads, text, "custom_ops")
 
 
 def latency(text: str) -> Fact | None:
-    return _workload(text, "latency")
-
-
-def _size(text: str, slot: str) -> Fact | None:
-    found = sizes.sizes(text).get(slot)
-    return Fact(slot, found[0], found[1].strip()) if found else None
+    return _fact(workloads.workloads, text, "latency")
 
 
 def params_billion(text: str) -> Fact | None:
     """A model's size in billions of parameters, stated or from the model's name."""
-    return _size(text, "params_billion")
+    return _fact(sizes.sizes, text, "params_billion")
 
 
 def precision(text: str) -> Fact | None:
-    return _size(text, "precision")
+    return _fact(sizes.sizes, text, "precision")
