@@ -10,7 +10,7 @@ from assistant.agent import extract as ex
 from assistant.agent.extract import Fact
 from assistant.agent.utterance import Utterance
 from assistant.tools.cost_models import CLOUD_OF, VM_PLATFORMS
-from assistant.tools.regions import place_region
+from assistant.tools.regions import cloud_of, place_region
 
 
 def facts(text: str) -> dict[str, Fact]:
@@ -76,8 +76,6 @@ def _implied_platforms(found: dict[str, Fact]) -> tuple[list[str], str] | None:
     """The platforms a question implies when it names no cloud or platform: a SageMaker
     instance name (`ml.`) implies SageMaker; another instance name its cloud's VM, managed
     platform and Kubernetes; a region code its cloud's managed platform and Kubernetes."""
-    from assistant.tools.regions import cloud_of
-
     if "instance_type" in found:
         name = str(found["instance_type"].value)
         if name.startswith("ml."):

@@ -166,10 +166,10 @@ def _by_type(tools: list[str], kind: QuestionType | None, found: dict[str, Fact]
     if kind is None:
         return tools
     out = list(tools)
-    if kind.p < SURE:  # an unsure type removes a tool its cues chose, never adds one
-        return [x for x in out if not (kind.type == "price" and COST in out and x == CHOOSE)]
     if kind.type == "price" and COST in out:
         out = [x for x in out if x != CHOOSE]
+    if kind.p < SURE:  # an unsure type changes nothing more: it never adds a tool
+        return out
     if kind.type in ("price", "comparison") and not out and priced_thing(found):
         out = [COST]
     sized = any(f in found for f in ("params_billion", "accelerator", "instance_type"))

@@ -4,11 +4,11 @@ clarifying question asked where no default is sensible."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.agent import extract as ex
+from assistant.agent.cues import TPU_OR_GPU
 from assistant.agent.extract import Fact
 
 CHOOSE = "choose_infrastructure"
@@ -62,7 +62,7 @@ def scenarios(call: PlannedCall, question: str) -> list[PlannedCall]:
     if call.args:
         return [call]
     t = ex.normalise(question)
-    if call.name == ACCELERATOR and re.search(r"\btpus?\b.*\bgpus?\b|\bgpus?\b.*\btpus?\b", t):
+    if call.name == ACCELERATOR and TPU_OR_GPU.search(t):
         cases = ACCELERATOR_SCENARIOS
     elif call.name == CHOOSE:
         cases = INFRASTRUCTURE_SCENARIOS
