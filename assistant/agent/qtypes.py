@@ -7,8 +7,8 @@ by sentence embedding: a bank of several hundred questions (`data/question_types
 written for this classifier, none taken from the eval battery) embedded once, and a linear
 (softmax) classifier fitted on them. Measured on the bank by 5-fold cross-validation, the
 linear classifier is right on 0.86 of held-out exemplars and a vote of the nearest 7 on
-0.61 (the bank holds no near-duplicates, so a neighbour vote sees topic more than intent);
-`vote` keeps the neighbours for inspection.
+0.61 (the bank holds no near-duplicates, so a neighbour vote sees topic more than intent;
+`python evals/question_types.py` measures both).
 
 The type decides what the planner does with the tools its cues select: a price question
 gets no build-vs-buy verdict; see `assistant.agent.planner`.
@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,7 +32,6 @@ if TYPE_CHECKING:
 
 TYPES = ("price", "comparison", "sizing", "build_vs_buy", "howto", "concept", "out_of_scope")
 BANK = Path(__file__).parent / "data" / "question_types.yaml"
-K = 7
 STEPS, RATE, L2 = 300, 2.0, 1e-3  # the linear classifier's fit
 
 _MANAGED = r"(?:sagemaker|vertex(?: ai)?|azure ml|azureml|a managed (?:platform|service)|managed)"
@@ -180,7 +178,7 @@ def load_bank(path: Path = BANK) -> list[tuple[str, str]]:
 
 class Exemplars:
     """The bank embedded once (kept in `cache_dir` when given, keyed by the bank's bytes
-    and the embedder's name), a linear classifier fitted on it, and a neighbour vote."""
+    and the embedder's name) and a linear classifier fitted on it."""
 
     def __init__(self, embedder: Embedder, cache_dir: Path | None = None, bank: Path = BANK):
         self.embedder = embedder
@@ -221,22 +219,10 @@ class Exemplars:
             return matrix
 
     def _fit(self) -> tuple[np.ndarray, np.ndarray]:
-        """Softmax regression on the bank (full-batch gradient descent, L2 `L2`):
-        deterministic, about 50 ms on two cores."""
-        import numpy as np
-
         matrix = self._load()
         with self._lock:
             if self._weights is None:
-                labels = np.array([TYPES.index(t) for t in self._types])
-                onehot = np.eye(len(TYPES), dtype=np.float32)[labels]
-                w = np.zeros((matrix.shape[1], len(TYPES)), dtype=np.float32)
-                b = np.zeros(len(TYPES), dtype=np.float32)
-                for _ in range(STEPS):
-                    p = _softmax(matrix @ w + b)
-                    w -= RATE * (matrix.T @ (p - onehot) / len(matrix) + L2 * w)
-                    b -= RATE * (p - onehot).mean(axis=0)
-                self._weights = (w, b)
+                self._weights = fit(matrix, self._types)
             return self._weights
 
     def classify(self, vector: Any) -> QuestionType:
@@ -248,19 +234,26 @@ class Exemplars:
         best = int(p.argmax())
         return QuestionType(TYPES[best], f"exemplar classifier: p = {p[best]:.2f}", float(p[best]))
 
-    def vote(self, vector: Any) -> tuple[str, float, float]:
-        """(type, its share of the vote, the best cosine) of the `K` nearest exemplars."""
-        import numpy as np
+    @property
+    def labelled(self) -> tuple[np.ndarray, list[str]]:
+        """The bank's vectors and their types (for `evals/question_types.py`)."""
+        return self._load(), list(self._types)
 
-        matrix = self._load()
-        sims = matrix @ np.asarray(vector, dtype=np.float32)
-        top = np.argsort(-sims)[:K]
-        weights: dict[str, float] = defaultdict(float)
-        for i in top:
-            weights[self._types[int(i)]] += max(float(sims[i]), 0.0)
-        total = sum(weights.values()) or 1.0
-        winner = max(weights, key=lambda t: weights[t])
-        return winner, weights[winner] / total, float(sims[top[0]])
+
+def fit(matrix: np.ndarray, types: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Softmax regression of `types` on `matrix` (full-batch gradient descent, L2 `L2`):
+    deterministic, about 50 ms on two cores for the bank."""
+    import numpy as np
+
+    labels = np.array([TYPES.index(t) for t in types])
+    onehot = np.eye(len(TYPES), dtype=np.float32)[labels]
+    w = np.zeros((matrix.shape[1], len(TYPES)), dtype=np.float32)
+    b = np.zeros(len(TYPES), dtype=np.float32)
+    for _ in range(STEPS):
+        p = _softmax(matrix @ w + b)
+        w -= RATE * (matrix.T @ (p - onehot) / len(matrix) + L2 * w)
+        b -= RATE * (p - onehot).mean(axis=0)
+    return w, b
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
