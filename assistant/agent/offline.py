@@ -96,7 +96,8 @@ def answer(
     tool_calls = [call for _, call in labelled]
     search = query if not p.follow_up else p.query[: bot.settings.max_question_chars]
     retriever = bot.retriever
-    vector = retriever.embed_query(search)
+    # the cached embedder: a question the type classifier embedded is not embedded again
+    vector = bot.sentence_embedder.embed([search])[0]
     retrieved = retriever.retrieve(search, k, vector=vector)
     book = CitationBook(bot, vector)
     tool_lines: list[str] = []
