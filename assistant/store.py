@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import shutil
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
@@ -63,6 +63,7 @@ class VectorStore:
         self.collection_name = collection
         self._client = self._connect()
         self._collection = self._open_collection()
+        self._stale = False  # an embedded write failed: reopen before the next call
 
     @property
     def where(self) -> str:
@@ -121,9 +122,31 @@ class VectorStore:
                 f"cannot open the collection in {self.where}: {exc}"
             ) from exc
 
-    def _call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    def _reopen(self) -> None:
+        """A fresh embedded client after a failed call. The failed one may still hold the
+        SQLite write lock (a transaction cut short by a full disk), and Chroma hands the
+        same cached client to every store on that folder in this process."""
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        path = self.data_dir / "chroma"
         try:
-            return fn(*args, **kwargs)
+            self._client = chromadb.PersistentClient(
+                path=str(path), settings=ChromaSettings(anonymized_telemetry=False)
+            )
+        except Exception as exc:
+            raise StoreUnavailableError(
+                f"cannot reopen the index at {self.where}: {exc}{self._space_note()}"
+            ) from exc
+        self._collection = self._open_collection()
+        self._stale = False
+
+    def _call(self, what: str, op: Callable[[Any], Any]) -> Any:
+        """op(collection), with errors said in words and naming the index."""
+        if self._stale:
+            self._reopen()
+        try:
+            return op(self._collection)
         except StoreUnavailableError:
             raise
         except Exception as exc:
@@ -131,6 +154,8 @@ class VectorStore:
                 raise StoreUnavailableError(
                     f"{what} failed: cannot reach the Chroma server at {self.url}: {exc}"
                 ) from exc
+            _forget_cached_client(self.data_dir / "chroma")
+            self._stale = True
             raise StoreUnavailableError(
                 f"{what} failed in the index at {self.where}: {exc}{self._space_note()}"
             ) from exc
@@ -149,27 +174,32 @@ class VectorStore:
     # -- reading -------------------------------------------------------------------------
 
     def count(self) -> int:
-        return int(self._call("count", self._collection.count))
+        return int(self._call("count", lambda c: c.count()))
 
     def generation(self) -> str:
         """Changes whenever an ingest changes the collection (seen by every replica)."""
         col = self._call(
-            "reading the collection", self._client.get_collection, self.collection_name
+            "reading the collection", lambda _: self._client.get_collection(self.collection_name)
         )
         meta = col.metadata or {}
         return f"{meta.get(_GENERATION_KEY, '0')}:{col.count()}"
 
     def bump_generation(self) -> None:
-        meta = dict(self._collection.metadata or {})
-        meta.pop("hnsw:space", None)  # fixed at creation; Chroma refuses to modify it
-        meta[_GENERATION_KEY] = f"{time.time():.6f}"
-        self._call("updating the collection", self._collection.modify, metadata=meta)
+        def bump(collection: Any) -> None:
+            meta = dict(collection.metadata or {})
+            meta.pop("hnsw:space", None)  # fixed at creation; Chroma refuses to modify it
+            meta[_GENERATION_KEY] = f"{time.time():.6f}"
+            collection.modify(metadata=meta)
+
+        self._call("updating the collection", bump)
 
     def _pages(self, what: str, include: list[str]) -> Iterator[dict[str, Any]]:
         """The whole collection, a page of records at a time."""
         offset, page = 0, 5000
         while True:
-            got = self._call(what, self._collection.get, include=include, limit=page, offset=offset)
+            got = self._call(
+                what, lambda c, at=offset: c.get(include=include, limit=page, offset=at)
+            )
             yield got
             if len(got["ids"]) < page:
                 return
@@ -200,9 +230,7 @@ class VectorStore:
     def embeddings_for(self, ids: list[str]) -> dict[str, list[float]]:
         if not ids:
             return {}
-        got = self._call(
-            "reading embeddings", self._collection.get, ids=ids, include=["embeddings"]
-        )
+        got = self._call("reading embeddings", lambda c: c.get(ids=ids, include=["embeddings"]))
         return {cid: list(vec) for cid, vec in zip(got["ids"], got["embeddings"], strict=False)}
 
     def query(self, vector: np.ndarray, n: int) -> list[tuple[Chunk, float]]:
@@ -211,10 +239,11 @@ class VectorStore:
             return []
         got = self._call(
             "searching",
-            self._collection.query,
-            query_embeddings=[vector.tolist()],
-            n_results=n,
-            include=["documents", "metadatas", "distances"],
+            lambda c: c.query(
+                query_embeddings=[vector.tolist()],
+                n_results=n,
+                include=["documents", "metadatas", "distances"],
+            ),
         )
         hits = []
         for cid, text, meta, dist in zip(
@@ -232,13 +261,11 @@ class VectorStore:
     def upsert(self, chunks: list[Chunk], vectors: np.ndarray, root: str) -> None:
         for start in range(0, len(chunks), _WRITE_BATCH):
             part = chunks[start : start + _WRITE_BATCH]
-            self._call(
-                "writing chunks",
-                self._collection.upsert,
-                ids=[c.id for c in part],
-                embeddings=vectors[start : start + _WRITE_BATCH].tolist(),
-                documents=[c.text for c in part],
-                metadatas=[
+            record = {
+                "ids": [c.id for c in part],
+                "embeddings": vectors[start : start + _WRITE_BATCH].tolist(),
+                "documents": [c.text for c in part],
+                "metadatas": [
                     {
                         "source": c.source,
                         "heading": c.heading,
@@ -250,17 +277,15 @@ class VectorStore:
                     }
                     for c in part
                 ],
-            )
+            }
+            self._call("writing chunks", lambda c, record=record: c.upsert(**record))
 
     def ids_for_source(self, source: str) -> list[str]:
-        got = self._call(
-            "reading the index", self._collection.get, where={"source": source}, include=[]
-        )
+        got = self._call("reading the index", lambda c: c.get(where={"source": source}, include=[]))
         return list(got["ids"])
 
     def delete_ids(self, ids: Iterable[str]) -> None:
         ids = list(ids)
         for start in range(0, len(ids), _WRITE_BATCH):
-            self._call(
-                "deleting chunks", self._collection.delete, ids=ids[start : start + _WRITE_BATCH]
-            )
+            part = ids[start : start + _WRITE_BATCH]
+            self._call("deleting chunks", lambda c, part=part: c.delete(ids=part))

@@ -181,14 +181,17 @@ def test_a_full_data_directory_is_a_clear_error_and_the_next_run_completes(
     disk = tmp_path / "small"
     settings = _settings(knowledge_dir=kb, data_dir=disk / "data")
     with tmpfs(disk, "size=600k"):
+        first = Assistant(settings, embedder=HashEmbedder())
         with pytest.raises(MlinfraError) as full:
-            Assistant(settings, embedder=HashEmbedder()).ingest()
+            first.ingest()
         message = str(full.value)
         assert str(disk / "data") in message
         assert "space" in message.lower() or "full" in message.lower()
 
         # Room again (the volume grown): the next run completes the index.
         subprocess.run(["mount", "-o", "remount,size=64m", str(disk)], check=True)
+        # The same assistant (a UI kept open) and a new one (the next CLI run) both can.
+        first.ingest()
         bot = Assistant(settings, embedder=HashEmbedder())
         report = bot.ingest()
         clean = Assistant(
