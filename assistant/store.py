@@ -141,7 +141,7 @@ class VectorStore:
         self._collection = self._open_collection()
         self._stale = False
 
-    def _call(self, what: str, op: Callable[[Any], Any]) -> Any:
+    def _call(self, what: str, op: Callable[..., Any]) -> Any:
         """op(collection), with errors said in words and naming the index."""
         if self._stale:
             self._reopen()
