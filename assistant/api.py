@@ -241,6 +241,7 @@ class Assistant:
         from assistant.tools.prices import using as using_prices
 
         with using_prices(self.settings):
+            failure = None
             if self.settings.llm:
                 from assistant.agent.llm import answer_with_llm
 
@@ -249,12 +250,15 @@ class Assistant:
                 )
                 if checked is not None:
                     checked.text = prefix + checked.text
-                answer = checked or self._offline(question, query, turns, prefix, failure, k)
-            else:
-                answer = self._offline(question, query, turns, prefix, None, k)
-        answer.notices[:0] = notices
-        yield from sentences(answer.text)
-        yield answer
+                    checked.notices[:0] = notices
+                    yield from sentences(checked.text)
+                    yield checked
+                    return
+            # The offline answer streams as it is made: the lead once the tools have run.
+            for item in self._offline(question, query, turns, prefix, failure, k):
+                if isinstance(item, Answer):
+                    item.notices[:0] = notices
+                yield item
 
     def _offline(
         self,
@@ -264,17 +268,17 @@ class Assistant:
         prefix: str,
         notice: str | None,
         k: int | None = None,
-    ) -> Answer:
+    ) -> Iterator[str | Answer]:
         from assistant.agent import offline
 
         if notice:
             prefix += f"> Note: {notice}\n\n"
-        answer = offline.answer(
+        for item in offline.parts(
             self, question, self._with_context(query, turns), turns, prefix, k or self.settings.k
-        )
-        if notice:
-            answer.notices.append(notice)
-        return answer
+        ):
+            if isinstance(item, Answer) and notice:
+                item.notices.append(notice)
+            yield item
 
     def grade(self, question: str, answer: str) -> Grade:
         """Grade an interview answer: 0-10 from the weighted key points covered (by meaning)

@@ -35,11 +35,15 @@ cli_prices.register(app)  # `mlinfra prices`
 cli_tools.register(app)  # `mlinfra choose`, `cost`, `accelerator`
 
 
-def _print_answer(answer: Answer) -> None:
+def _print_answer(answer: Answer, verbose: bool = False) -> None:
     from rich.markdown import Markdown
     from rich.table import Table
 
     out.print(Markdown(answer.text))
+    if verbose and answer.details:
+        out.print("[bold]Details[/] (where each input came from, and the defaults taken)")
+        for line in answer.details:
+            out.print(f"  {line}", markup=False, highlight=False)
     if answer.citations:
         table = Table(title="Sources", show_lines=False, title_justify="left")
         table.add_column("#", justify="right")
@@ -54,8 +58,10 @@ def _print_answer(answer: Answer) -> None:
         out.print(table)
 
 
-def _stream(bot: Assistant, question: str, history: list[dict[str, str]]) -> Answer:
-    """Show the answer as it is produced, then its sources."""
+def _stream(
+    bot: Assistant, question: str, history: list[dict[str, str]], verbose: bool = False
+) -> Answer:
+    """Show the answer as it is produced (the lead first), then its sources."""
     from rich.live import Live
     from rich.markdown import Markdown
 
@@ -71,7 +77,7 @@ def _stream(bot: Assistant, question: str, history: list[dict[str, str]]) -> Ans
                 text += item
                 live.update(Markdown(text))
     assert answer is not None
-    _print_answer(answer)
+    _print_answer(answer, verbose)
     return answer
 
 
@@ -81,6 +87,14 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
     markdown: Annotated[
         bool, typer.Option("--markdown", help="Print a decision record in markdown.")
+    ] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            "-v",
+            help="Also list where each input came from and the defaults the tools took.",
+        ),
     ] = False,
 ) -> None:
     """Answer one question, with citations and the tools' numbers."""
@@ -93,11 +107,21 @@ def ask(
     elif markdown:
         sys.stdout.write(answer.to_markdown())
     else:
-        _print_answer(answer)
+        _print_answer(answer, verbose)
 
 
 @app.command()
-def chat() -> None:
+def chat(
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            "-v",
+            help="After each answer, list where each input came "
+            "from and the defaults the tools took.",
+        ),
+    ] = False,
+) -> None:
     """A multi-turn conversation; empty line, 'exit' or Ctrl-D to leave."""
     bot = _assistant()
     history: list[dict[str, str]] = []
@@ -111,7 +135,7 @@ def chat() -> None:
         if not question.strip() or question.strip().lower() in ("exit", "quit"):
             return
         try:
-            answer = _stream(bot, question, history)
+            answer = _stream(bot, question, history, verbose)
         except (MlinfraError, ValueError) as exc:
             _error(str(exc))
             continue

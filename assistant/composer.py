@@ -1,15 +1,18 @@
 """The offline composer: a direct, cited answer built from retrieved passages.
 
 It picks the sentences of the top passages that best answer the question (cosine similarity
-to the question plus the share of the question's words they contain), drops near
-duplicates, leads with the best one and groups the rest under their section headings.
-Every sentence carries the `[n]` of the chunk it was taken from, verbatim, so each claim is
-traceable; `citations` list exactly the chunks cited.
+to the question plus the share of the question's words they contain), leaving out any
+below the relevance floor or refused by the contradiction check, and drops near
+duplicates. They read as paragraphs, one per section under its name: the best-matching
+section first, each in the order its section states them, none opening on a dangling
+connective. Every sentence carries the `[n]` of the chunk it was taken from, verbatim, so
+each claim is traceable; `citations` list exactly the chunks cited.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -97,13 +100,31 @@ class Composition:
         self.used_sentences = used  # chunk id -> sentences quoted from it
 
 
+# A paragraph does not open on a sentence that leans on one before it.
+DANGLING = re.compile(
+    r"^(?:therefore|thus|hence|so|as a result|however|but|also|and|then|in that case|"
+    r"in this case|because of this|for that reason|otherwise|instead|even so|that is why|"
+    r"this is why)\b"
+    r"|^(?:this|that|these|those|it|they)\s+(?:is|are|was|were|means|mean|makes|lets|gives|"
+    r"keeps|needs|requires|also|can|does|will|would|should|saves|costs)\b",
+    re.IGNORECASE,
+)
+
+
 def compose(
     question: str,
     query_vector: np.ndarray,
     retrieved: list[RetrievedChunk],
     embedder: Embedder,
     max_sentences: int | None = None,
+    floor: float | None = None,
+    keep: Callable[[str], bool] | None = None,
 ) -> Composition:
+    """The guidance as a paragraph: the best-matching section's sentences in that
+    section's order, then a sentence from another section only where it makes a point the
+    first lacks. A sentence below `floor` (its cosine to the question) is left out, and so
+    is one `keep` refuses (the contradiction check); a paragraph never opens on a
+    dangling connective."""
     import numpy as np
 
     limit = max_sentences or MAX_SENTENCES
@@ -112,7 +133,7 @@ def compose(
     for ci, hit in enumerate(retrieved):
         for order, sentence in enumerate(sentences_of(hit.chunk.text)):
             # A sentence that poses a question restates rather than answers.
-            if "?" not in sentence:
+            if "?" not in sentence and (keep is None or keep(sentence)):
                 candidates.append(Sentence(sentence, ci, order))
     if not candidates:
         return Composition("", [], {})
@@ -127,8 +148,13 @@ def compose(
         prior = 0.05 * (1 - sent.chunk_index / max(1, len(retrieved)))
         sent.cosine = float(cos)
         sent.score = float(cos) + LEXICAL_WEIGHT * overlap + prior
-    ranked = sorted(range(len(candidates)), key=lambda i: candidates[i].score, reverse=True)
+    relevant = [i for i, c in enumerate(candidates) if floor is None or c.cosine >= floor]
+    if not relevant:
+        return Composition("", [], {})
+    ranked = sorted(relevant, key=lambda i: candidates[i].score, reverse=True)
     best = candidates[ranked[0]].score
+    home = candidates[ranked[0]].chunk_index  # the best-matching section
+
     chosen: list[int] = []
 
     def take(i: int) -> None:
@@ -160,13 +186,23 @@ def compose(
         if i not in chosen:
             take(i)
 
-    lead = candidates[chosen[0]]
-    rest = [candidates[i] for i in chosen[1:]]
-    # Group the rest by chunk, chunks in order of their best sentence, sentences in the
-    # order the chunk states them.
-    groups: dict[int, list[Sentence]] = {}
-    for sent in rest:
-        groups.setdefault(sent.chunk_index, []).append(sent)
+    # Read as paragraphs: the best-matching section's sentences first, in that section's
+    # order, then each other section's in its order; no paragraph opens on a sentence that
+    # leans on one before it (such an opening sentence is left out).
+    home = candidates[ranked[0]].chunk_index
+    sections: dict[int, list[Sentence]] = {}
+    for i in chosen:
+        sections.setdefault(candidates[i].chunk_index, []).append(candidates[i])
+    sequence = [home] + [c for c in sections if c != home]
+    groups: list[list[Sentence]] = []
+    for chunk_index in sequence:
+        sents = sorted(sections.get(chunk_index, []), key=lambda s: s.order)
+        while sents and DANGLING.match(sents[0].text):
+            sents.pop(0)
+        if sents:
+            groups.append(sents)
+    if not groups:
+        return Composition("", [], {})
 
     markers: dict[int, int] = {}
 
@@ -175,24 +211,37 @@ def compose(
             markers[chunk_index] = len(markers) + 1
         return markers[chunk_index]
 
-    lines = [f"{lead.text} [{marker(lead.chunk_index)}]"]
-    for chunk_index, sents in groups.items():
-        hit = retrieved[chunk_index]
-        n = marker(chunk_index)
-        lines.append("")
-        lines.append(f"**{_short_heading(hit.chunk.heading)}** ({hit.chunk.source})")
-        for sent in sorted(sents, key=lambda s: s.order):
-            lines.append(f"- {sent.text} [{n}]")
-
+    paragraphs = []
+    for g in groups:  # each under its section's name, so a reader sees where it comes from
+        chunk = retrieved[g[0].chunk_index].chunk
+        body = " ".join(f"{s.text} [{marker(s.chunk_index)}]" for s in g)
+        paragraphs.append(f"**{_short_heading(chunk.heading)} ({chunk.source})**\n{body}")
     used: dict[str, list[str]] = {}
-    for i in chosen:
-        used.setdefault(retrieved[candidates[i].chunk_index].chunk.id, []).append(
-            candidates[i].text
-        )
+    for g in groups:
+        for sent in g:
+            used.setdefault(retrieved[sent.chunk_index].chunk.id, []).append(sent.text)
     citations = []
     for chunk_index, n in sorted(markers.items(), key=lambda kv: kv[1]):
         citations.append(Citation.of_hit(retrieved[chunk_index], n))
-    return Composition("\n".join(lines), citations, used)
+    return Composition("\n\n".join(p for p in paragraphs if p), citations, used)
+
+
+SCOPE = (
+    "mlinfra does not cover this question: it is outside ML infrastructure. It answers "
+    "questions about running ML in the cloud (SageMaker, Vertex AI, Azure ML or your own "
+    "Kubernetes), what training and serving cost on the providers' price lists, which "
+    "accelerator and how many, build vs buy, one cloud or several, compliance for ML "
+    "workloads, and interview practice on them."
+)
+
+
+def declined(suggestions: list[str]) -> str:
+    """A short decline: what it does not answer, and the nearest questions it can."""
+    lines = [SCOPE]
+    if suggestions:
+        lines += ["", "Questions near yours that it can answer:"]
+        lines += [f"- {s}" for s in suggestions]
+    return "\n".join(lines)
 
 
 def abstention(retrieved: list[RetrievedChunk]) -> str:

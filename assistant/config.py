@@ -9,6 +9,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The repository's own knowledge folder, used when MLINFRA_KNOWLEDGE_DIR is not set.
 DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
+# The cosine below which a guidance sentence is left out of an answer; measured on the
+# blind battery by `python evals/floor.py` (the figures are in the README).
+RELEVANCE_FLOOR = 0.35
 
 
 class Settings(BaseSettings):
@@ -43,6 +46,13 @@ class Settings(BaseSettings):
         ge=-1.0,
         le=1.0,
         description="Best dense cosine similarity below which the assistant abstains.",
+    )
+    relevance_floor: float = Field(
+        RELEVANCE_FLOOR,
+        ge=-1.0,
+        le=1.0,
+        description="A guidance sentence whose cosine to the question is below this is left "
+        "out (measured on the battery by evals/floor.py).",
     )
     max_question_chars: int = Field(
         4000, ge=100, description="Longer questions are truncated for retrieval, with a notice."

@@ -72,6 +72,11 @@ class Answer(BaseModel):
     context: list[str] = Field(
         default_factory=list, description="Each tool argument and the words it was read from."
     )
+    details: list[str] = Field(
+        default_factory=list,
+        description="Where each tool argument came from and each default the tools took "
+        "(`mlinfra ask --verbose`, the UI's details), or why the question was declined.",
+    )
     backend: str = Field(default="offline", description="'offline' or the LLM that wrote the text.")
 
     def __str__(self) -> str:

@@ -45,6 +45,7 @@ class _LexicalIndex:
         self.chunks = chunks
         self._bm25: Any = None
         corpus = [tokenize(embedding_text(c)) for c in chunks]
+        self.vocabulary = frozenset(tok for doc in corpus for tok in doc)
         if chunks:
             self._bm25 = bm25s.BM25()
             self._bm25.index(corpus, show_progress=False)
@@ -80,6 +81,12 @@ class HybridRetriever:
             if force or self._lexical is None or generation != self._generation:
                 self._lexical = _LexicalIndex(self.store.all_chunks())
                 self._generation = generation
+
+    def vocabulary(self) -> frozenset[str]:
+        """Every token of the indexed passages (as `tokenize` reads them)."""
+        self.refresh()
+        assert self._lexical is not None
+        return self._lexical.vocabulary
 
     def section(self, source: str, heading: str) -> Chunk | None:
         """The first passage of the section `heading` (its last heading) in `source`."""

@@ -79,14 +79,16 @@ def test_chat_answers_follow_ups_until_exit(env: dict) -> None:  # type: ignore[
 def test_chat_follow_up_reruns_the_decision_tool(env: dict) -> None:  # type: ignore[type-arg]
     result = CliRunner().invoke(
         app,
-        ["chat"],
+        ["chat", "--verbose"],
         input="We're 3 engineers with 4 models, launch in 6 weeks. SageMaker or Kubernetes?\n"
         "what if we were 12?\nexit\n",
     )
     assert result.exit_code == 0, result.output
     assert "Decision: a managed platform throughout" in result.stdout
     assert "Decision: hybrid" in result.stdout
-    assert "team_size = 12" in result.stdout
+    assert "team_size = 12" in result.stdout  # --verbose lists the inputs under each answer
+    plain = CliRunner().invoke(app, ["ask", "We're 3 engineers with 4 models. SageMaker or k8s?"])
+    assert plain.exit_code == 0 and "team_size = 3 from" not in plain.stdout
 
 
 def test_ask_markdown_prints_a_decision_record(env: dict) -> None:  # type: ignore[type-arg]

@@ -10,6 +10,7 @@ from ui_common import (
     literal,
     safe_answer_markdown,
     show_computation,
+    show_details,
     show_error,
     show_sources,
 )
@@ -59,6 +60,7 @@ def _extras(i: int, answer: Answer) -> None:
         if answer.citations:
             show_sources(answer)
         show_computation(answer)
+    show_details(answer)
     record = answer.to_markdown()
     with st.expander("Decision record (copy or download)"):
         st.code(record, language="markdown")

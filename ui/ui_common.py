@@ -87,6 +87,15 @@ def show_sources(answer: Answer) -> None:
             st.markdown(highlighted_passage(c, used_sentences(answer, c)))
 
 
+def show_details(answer: Answer) -> None:
+    """Where each input came from and the defaults the tools took, folded away."""
+    if not answer.details:
+        return
+    with st.expander("Inputs and defaults", expanded=False):
+        for line in answer.details:
+            st.text(line)
+
+
 def show_computation(answer: Answer) -> None:
     if not answer.tool_calls:
         return

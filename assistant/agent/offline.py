@@ -8,9 +8,11 @@ assumed and the caveats.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from assistant.agent import render
+from assistant.agent import coherence, lead, render
+from assistant.agent.lead import LEADS
 from assistant.agent.planner import Plan, plan
 from assistant.agent.registry import REGISTRY, spec
 from assistant.models import Answer, Citation, ToolCall
@@ -55,15 +57,15 @@ class CitationBook:
         return MARKER.sub(lambda m: f"[{mapping.get(int(m.group(1)), int(m.group(1)))}]", text)
 
 
-def run_tools(p: Plan) -> tuple[list[tuple[str, ToolCall]], list[str]]:
-    """Each planned call run (with its scenario label); a call the tool rejects becomes a
-    message naming the field."""
+def run_tools(p: Plan) -> tuple[list[tuple[str, ToolCall]], list[tuple[str, str]]]:
+    """Each planned call run (with its scenario label); a call the tool rejects becomes
+    (tool name, the refusal in words, with the nearest thing it has)."""
     calls, errors = [], []
     for call in p.calls:
         try:
             result = REGISTRY[call.name].run(call.args)
         except ValueError as exc:
-            errors.append(f"`{call.name}` could not run with {call.args}: {_first_line(exc)}")
+            errors.append((call.name, lead.failure(call.name, call.args, _first_line(exc))))
             continue
         run = ToolCall(name=call.name, args=dict(call.args), result=result)
         calls.append((call.label, run))
@@ -74,7 +76,7 @@ def _first_line(exc: Exception) -> str:
     text = str(exc)
     if "validation error" in text:  # pydantic: "1 validation error for X\nfield\n  msg"
         lines = [ln.strip() for ln in text.splitlines()[1:] if ln.strip()]
-        return "; ".join(lines[:2]).split(" [type=")[0]
+        return ": ".join(lines[:2]).split(" [type=")[0]
     return text.splitlines()[0] if text else type(exc).__name__
 
 
@@ -86,81 +88,133 @@ def answer(
     prefix: str,
     k: int,
 ) -> Answer:
-    from assistant.composer import abstention, compose
+    """The whole answer (`parts` run to the end)."""
+    final = None
+    for item in parts(bot, question, query, history, prefix, k):
+        if isinstance(item, Answer):
+            final = item
+    assert final is not None
+    return final
+
+
+def parts(
+    bot: Services,
+    question: str,
+    query: str,
+    history: list[dict[str, str]],
+    prefix: str,
+    k: int,
+) -> Iterator[str | Answer]:
+    """The answer as it is made: the lead as soon as the tools have run, then each part as
+    it is composed, then the `Answer`. Joined, the strings are `Answer.text`."""
+    from assistant.agent import gate
+    from assistant.composer import abstention, compose, declined
 
     p = plan(question, history, classify=bot.classify_question)
     context = _context_lines(p)
-    if p.clarify:
-        return Answer(question=question, text=prefix + p.clarify, context=context)
-    labelled, errors = run_tools(p)
-    tool_calls = [call for _, call in labelled]
     search = query if not p.follow_up else p.query[: bot.settings.max_question_chars]
     retriever = bot.retriever
     # the cached embedder: a question the type classifier embedded is not embedded again
     vector = bot.sentence_embedder.embed([search])[0]
     retrieved = retriever.retrieve(search, k, vector=vector)
+    previous = next((t["content"] for t in reversed(history) if t["role"] == "user"), "")
+    verdict = gate.judge(bot, question, p, retrieved, vector, previous)
+    if not verdict.in_scope:
+        suggestions = bot.question_types.nearest(vector) if verdict.signals else []
+        text = prefix + declined(suggestions)
+        yield text
+        yield Answer(question=question, text=text, abstained=True, details=[verdict.why()])
+        return
+    if p.clarify:
+        yield prefix + p.clarify
+        yield Answer(question=question, text=prefix + p.clarify, context=context)
+        return
+    labelled, errors = run_tools(p)
+    labelled = lead.ordered(labelled, p.qtype)
+    tool_calls = [call for _, call in labelled]
     book = CitationBook(bot, vector)
-    tool_lines: list[str] = []
+    leads = LEADS.get(p.qtype or "", ())
+    failed_first = [text for name, text in errors if name in leads[:1]]
+    failed_later = [text for name, text in errors if name not in leads[:1]]
+    tool_parts: list[str] = []
     caveats: list[str] = []
     for label, call in labelled:
-        if label:
-            tool_lines += [f"*Case: {label}*", ""]
         tool = REGISTRY[call.name]
-        tool_lines += tool.render(call.result, book.section) + [""]
+        lines = ([f"*Case: {label}*", ""] if label else []) + tool.render(call.result, book.section)
+        tool_parts.append("\n".join(lines).strip())
         caveats += tool.notes(call.result)
-    best = max((h.dense for h in retrieved if h.dense is not None), default=-1.0)
+    yes_no = lead.yes_or_no(question, tool_calls) if p.qtype == "sizing" else None
+    out = _Out(prefix)
+    if not p.howto:
+        yield from out.add(*failed_first, yes_no or "", *tool_parts[:1])
     guidance = ""
-    if best >= bot.settings.abstain_threshold:
+    best = max((h.dense for h in retrieved if h.dense is not None), default=-1.0)
+    if best >= bot.settings.abstain_threshold or tool_calls:
+        failed = [ToolCall(name=name, args={}, result={}) for name, _ in errors]
+        # the floor was measured on the embedding model's cosines, not another embedder's
+        floor = bot.settings.relevance_floor if gate.load().fits(bot.embedder) else None
+        conflicts = coherence.Checker(tool_calls + failed)
         composition = compose(
-            search,
-            vector,
-            retrieved,
-            bot.sentence_embedder,
+            search, vector, retrieved, bot.sentence_embedder,
             max_sentences=GUIDANCE_SENTENCES_WITH_TOOLS if tool_calls else None,
-        )
+            floor=floor, keep=conflicts.keeps,
+        )  # fmt: skip
         guidance = book.renumber(composition.text, composition.citations)
-    if not tool_calls and not guidance:
-        text = "\n\n".join(errors + [abstention(retrieved)])
-        return Answer(question=question, text=prefix + text, abstained=True, context=context)
-    parts: list[str] = []
-    tools_text = "\n".join(tool_lines).strip()
-    if p.howto and guidance:
-        parts += [guidance, "**The numbers**\n\n" + tools_text if tools_text else ""]
+    if not tool_calls and not guidance and not out.pieces:
+        text = "\n\n".join([*failed_first, *failed_later, abstention(retrieved)])
+        yield prefix + text
+        yield Answer(question=question, text=prefix + text, abstained=True, context=context)
+        return
+    if p.howto:
+        numbers = "\n\n".join(tool_parts)
+        yield from out.add(*failed_first, yes_no or "", guidance,
+                           "**The numbers**\n\n" + numbers if numbers else "")  # fmt: skip
     else:
-        parts += [tools_text]
+        yield from out.add(*tool_parts[1:])
         if guidance:
-            parts.append(("**What the guidance says**\n\n" if tools_text else "") + guidance)
-    parts += errors
-    if context:
-        parts.append("**Inputs**\n\n" + "\n".join(f"- {line}" for line in context))
+            yield from out.add(("**What the guidance says**\n\n" if out.pieces else "") + guidance)
+    yield from out.add(*failed_later)
     # Example cases state their own inputs; only a run on the user's facts lists defaults.
-    assumed = [
-        line
-        for label, call in labelled
-        if not label
+    assumed = list(dict.fromkeys(
+        line for label, call in labelled if not label
         for line in render.assumption_lines(call.result["assumptions"])
-    ]
+    ))  # fmt: skip
     if any(label for label, _ in labelled):
-        parts.append(
+        yield from out.add(
             "*These are example cases.* Give your own facts (for instance team size, number "
             "of models, budget, launch date, clouds, compliance, framework or workload) and "
             "the same rules run on them."
         )
     if assumed:
-        parts.append(
-            "**Assumed** (say otherwise to change any of these)\n\n"
-            + "\n".join(f"- {line}" for line in dict.fromkeys(assumed))
-        )
+        yield from out.add(render.assumed_line(assumed))
     if caveats:
-        parts.append("**Caveats**\n\n" + "\n".join(f"- {c}" for c in dict.fromkeys(caveats)))
-    text = "\n\n".join(part for part in parts if part)
-    return Answer(
-        question=question,
-        text=prefix + text,
-        citations=book.citations,
-        tool_calls=tool_calls,
-        context=context,
-    )
+        yield from out.add("**Caveats**\n\n" + "\n".join(f"- {c}" for c in dict.fromkeys(caveats)))
+    details = [f"Input: {line}" for line in context] + [f"Assumed: {line}" for line in assumed]
+    yield Answer(
+        question=question, text=out.text, citations=book.citations, tool_calls=tool_calls,
+        context=context, details=details,
+    )  # fmt: skip
+
+
+class _Out:
+    """The answer's text as its parts are added, each yielded as it comes (separated by a
+    blank line), so that what was streamed joins to the final text."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self.pieces: list[str] = []
+
+    def add(self, *texts: str) -> Iterator[str]:
+        for text in texts:
+            if not text:
+                continue
+            piece = (self.prefix if not self.pieces else "\n\n") + text
+            self.pieces.append(piece)
+            yield piece
+
+    @property
+    def text(self) -> str:
+        return "".join(self.pieces)
 
 
 def _context_lines(p: Plan) -> list[str]:

@@ -153,6 +153,7 @@ class QuestionType:
     type: str
     how: str  # the rule's id, or the classifier's probability
     p: float = 1.0  # the classifier's probability (1 for a rule)
+    p_out: float = 0.0  # the classifier's probability of out_of_scope (a domain-gate signal)
 
 
 def by_rules(text: str) -> QuestionType | None:
@@ -232,7 +233,19 @@ class Exemplars:
         w, b = self._fit()
         p = _softmax((np.asarray(vector, dtype=np.float32) @ w + b)[None, :])[0]
         best = int(p.argmax())
-        return QuestionType(TYPES[best], f"exemplar classifier: p = {p[best]:.2f}", float(p[best]))
+        return QuestionType(TYPES[best], f"exemplar classifier: p = {p[best]:.2f}", float(p[best]),
+                            float(p[TYPES.index("out_of_scope")]))  # fmt: skip
+
+    def nearest(self, vector: Any, n: int = 3) -> list[str]:
+        """The `n` in-scope exemplars nearest `vector`: questions mlinfra can answer, to
+        suggest when it declines one."""
+        import numpy as np
+
+        matrix = self._load()
+        texts = [t for t, _ in load_bank(self.bank)]
+        scores = matrix @ np.asarray(vector, dtype=np.float32)
+        order = [int(i) for i in np.argsort(-scores) if self._types[int(i)] != "out_of_scope"]
+        return [texts[i] for i in order[:n]]
 
     @property
     def labelled(self) -> tuple[np.ndarray, list[str]]:

@@ -39,12 +39,20 @@ def assumption_lines(assumptions: list[str]) -> list[str]:
     return out
 
 
+def assumed_line(assumed: list[str]) -> str:
+    """The defaults the tools took, on one line: the full list is in `Answer.details`."""
+    shown = [line.removesuffix(" (default)") for line in assumed]
+    return f"*Assumed: {'; '.join(shown)}. Say otherwise to change any of these.*"
+
+
 def infrastructure(result: dict[str, Any], cite: Cite) -> list[str]:
     stages = ", ".join(
         f"{stage} on {STAGE[result[stage]]}" for stage in ("training", "serving", "experimentation")
     )
+    first = next((r["detail"] for r in result["reasons"]), "")
+    because = f", because {first[0].lower()}{first[1:].rstrip('.')}" if first else ""
     lines = [
-        f"**Decision: {OVERALL[result['overall']]}**: {stages}. "
+        f"**Decision: {OVERALL[result['overall']]}**: {stages}{because}. "
         "(Computed by `choose_infrastructure` from the build-vs-buy rules.)",
         "",
         "Why:",
@@ -83,16 +91,20 @@ def cost(result: dict[str, Any], cite: Cite) -> list[str]:
                        for o in rest)  # fmt: skip
     name = PLATFORM.get(best["platform"], best["platform"])
     cheapest = best is by_cost[0] or best["monthly_usd"] <= by_cost[0]["monthly_usd"]
-    lead = (f"**Cheapest: {name} at {money(best['monthly_usd'])} a month**" if cheapest
-            else f"**{name}: {money(best['monthly_usd'])} a month**")  # fmt: skip
     deal = best.get("commitment")
     committed = (f" With {deal['plan']}: up to {deal['up_to_pct']:g}% off the compute, so from "
                  f"{money(deal['from_usd'])} a month at best (the provider's documented "
                  f"ceiling, {deal['source']}).") if deal else ""  # fmt: skip
     lines = [
-        f"{lead} ({what})"
-        + (f"; then {others}" if others and cheapest else f"; compared: {others}" if others else "")
-        + f".{committed} (Computed by `estimate_cost` from the price catalog.)",
+        _cost_lead(result, best, by_cost, name, what, cheapest)
+        + (
+            f" Compared: {others}."
+            if others and not cheapest
+            else f" Then {others}."
+            if others
+            else ""
+        )
+        + f"{committed} (Computed by `estimate_cost` from the price catalog.)",
         "",
         "| platform | instance | total a month | cloud bill | arithmetic |",
         "|---|---|---:|---:|---|",
@@ -124,6 +136,52 @@ def cost(result: dict[str, Any], cite: Cite) -> list[str]:
     return lines
 
 
+def _period(result: dict[str, Any]) -> str:
+    """'a month', or 'for the job' when the question priced a one-off run (no engineer
+    time to run it, so the planner set ops_fraction to 0)."""
+    inputs = result["inputs"]
+    given = not any(a.startswith("ops_fraction = ") for a in result["assumptions"])
+    one_off = given and inputs.get("ops_fraction") == 0 and inputs["hours_per_month"] < 730
+    return f"for the {inputs['hours_per_month']:g} hours" if one_off else "a month"
+
+
+def _cost_lead(
+    result: dict[str, Any],
+    best: dict[str, Any],
+    by_cost: list[dict[str, Any]],
+    name: str,
+    what: str,
+    cheapest: bool,
+) -> str:
+    """The first sentence: the figure asked for, with its unit and period and how it was
+    reached; where no instance was named, the cheapest option and its margin."""
+    period = _period(result)
+    inputs = result["inputs"]
+    unit = next((a for a in best["assumptions"] if a.get("unit") == "USD/hour"), None)
+    if inputs["mode"] != "serverless" and unit and len(best["breakdown"]) == 1:
+        region = f" in {unit['region']}" if unit.get("region") else ""
+        what = (
+            f"{inputs['instance_count']} x {best['instance_type']}{region} at "
+            f"${unit['unit_price']:g} an hour x {inputs['hours_per_month']:g} hours"
+            f"{' each' if inputs['instance_count'] > 1 else ''}, {inputs['workload']}"
+        )
+    if asked_option(result) is best or len(by_cost) == 1:
+        return f"**About {money(best['monthly_usd'])} {period}** on {name}: {what}."
+    runner = next((o for o in by_cost if o is not best), None)
+    margin = ""
+    if runner is not None and cheapest and runner["monthly_usd"] > 0:
+        gap = runner["monthly_usd"] - best["monthly_usd"]
+        margin = (
+            f", {money(gap)} ({gap / runner['monthly_usd']:.0%}) less than "
+            f"{PLATFORM.get(runner['platform'], runner['platform'])}"
+        )
+    label = "Cheapest" if cheapest else name
+    return (
+        f"**{label}: {name if cheapest else ''}{' at ' if cheapest else ''}"
+        f"{money(best['monthly_usd'])} {period}**{margin}: {what}."
+    )
+
+
 def asked_option(result: dict[str, Any]) -> dict[str, Any] | None:
     """The option on the instance the question named (`ml.g5.xlarge` is SageMaker's; a bare
     `g5.xlarge` EKS's, else SageMaker's twin), the cheapest of several (for a commitment,
@@ -144,16 +202,23 @@ def asked_option(result: dict[str, Any]) -> dict[str, Any] | None:
 
 def accelerator(result: dict[str, Any], cite: Cite) -> list[str]:
     alternatives = ", ".join(result["alternatives"]) or "none"
+    memory = result.get("memory")
+    if memory:
+        chips = memory["chips_needed"]
+        lead = (f"**Suggested: {chips} x {result['suggested']}** ({memory['chip_memory_gb']:g} "
+                f"GB each): about {memory['total_gb']:,.0f} GB needed to "
+                f"{'train' if result['inputs']['workload'] == 'training' else 'serve'} it in "
+                f"{memory['precision']}")  # fmt: skip
+    else:
+        lead = f"**Suggested: {result['suggested']}** (a {result['accelerator'].upper()})"
     lines = [
-        f"**Suggested: {result['suggested']}** (a {result['accelerator'].upper()}; "
-        f"alternatives: {alternatives}). (Computed by `select_accelerator`.)",
+        f"{lead}. Alternatives: {alternatives}. (Computed by `select_accelerator`.)",
         "",
         "Why:",
     ]
     for reason in result["reasons"]:
         marker = cite(reason["source"], reason["heading"])
         lines.append(f"- {reason['rule']}: {reason['detail']} {marker}".rstrip())
-    memory = result.get("memory")
     if memory:
         lines += ["", f"Memory: {memory['formula']}."]
     price = result.get("price")

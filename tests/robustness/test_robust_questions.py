@@ -21,6 +21,7 @@ import pytest
 import yaml
 
 from assistant import Assistant
+from assistant.battery.reading import lead_of
 from assistant.interview import load_bank
 from assistant.interview.grader import _FUNCTION_WORDS
 from assistant.models import Answer
@@ -151,7 +152,7 @@ def test_mixed_scripts_and_emoji_around_a_question_change_nothing(
     # A greeting must not turn the how-to answer (guidance first, then the numbers) into a
     # numbers-first one; the words in other scripts may shift which passages follow the lead.
     reference = plain[HOWTO].text
-    assert answer.text.split("\n\n")[0] == reference.split("\n\n")[0]
+    assert lead_of(answer.text, 1) == lead_of(reference, 1)
     assert "**The numbers**" in reference
     assert answer.text.partition("**The numbers**")[2] == reference.partition("**The numbers**")[2]
 
@@ -260,14 +261,14 @@ def test_markdown_and_html_in_the_question_do_not_come_back_as_markup(
 ) -> None:
     answer = real_bot.ask(question)
     assert not answer.abstained
-    for shown in (answer.text, *answer.context):
+    for shown in (answer.text, *answer.context, *answer.details):
         lowered = shown.lower()
         for live in ("<script", "<img", "<b>", "![", "](", "evil.example", "onerror=", "`<"):
             assert live not in lowered, (live, shown)
     if fact:  # the fact is still read, and its quote is shown as plain words
         line = next((c for c in answer.context if c.startswith(fact)), None)
         assert line is not None, answer.context
-        assert line in answer.text
+        assert f"Input: {line}" in answer.details  # shown where the user reads inputs
         assert line.count('"') == 2, line  # the quote cannot close its own quotation marks
 
 
