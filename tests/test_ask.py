@@ -46,9 +46,10 @@ def test_answer_is_cited_and_citations_are_real_passages(real_bot: Assistant) ->
         line = line.strip()
         if not line or line.startswith("**"):
             continue
-        match = re.search(r"^(?:- )?(.*) \[(\d+)\]$", line)
-        assert match, f"uncited line: {line!r}"
-        assert _flat(match.group(1)) in _flat(by_n[int(match.group(2))]), line
+        # a paragraph: sentences each followed by the marker of the passage it quotes
+        assert re.search(r"\[\d+\]$", line), f"uncited line: {line!r}"
+        for claim, n in re.findall(r"(.+?) \[(\d+)\](?:\s+|$)", line):
+            assert _flat(claim) in _flat(by_n[int(n)]), claim
     assert "multi-model" in answer.text.lower() or "serverless" in answer.text.lower()
 
 
