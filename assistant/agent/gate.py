@@ -165,12 +165,14 @@ def coverage(tokens: list[str], vocabulary: frozenset[str]) -> float:
     return len(distinct & vocabulary) / len(distinct) if distinct else 1.0
 
 
-def foreign(question: str, tokens: list[str], vocabulary: frozenset[str]) -> list[str]:
-    """Words that are neither in the knowledge base, nor names the planner reads, nor
-    common English: most often the product a question is really about."""
+def foreign(
+    names: dict[str, tuple[object, str]], tokens: list[str], vocabulary: frozenset[str]
+) -> list[str]:
+    """Words that are neither in the knowledge base, nor among the `names` the planner
+    read, nor common English: most often the product a question is really about."""
     from assistant.retrieval import tokenize
 
-    named = {t for _, quote in _names(question).values() for t in tokenize(quote)}
+    named = {t for _, quote in names.values() for t in tokenize(quote)}
     common = english()
     return sorted(
         t for t in set(tokens)
@@ -184,6 +186,11 @@ def _names(question: str) -> dict[str, tuple[object, str]]:
     from assistant.agent.names import names
 
     return names(ex.normalise(question))
+
+
+def best_dense(retrieved: list[Any]) -> float:
+    """The best cosine between the question and a retrieved passage (-1 for none)."""
+    return max((h.dense for h in retrieved if h.dense is not None), default=-1.0)
 
 
 def best_sentence(bot: Any, retrieved: list[Any], vector: Any, top: int = 3) -> float:
@@ -215,13 +222,13 @@ def read(
     question = _MARKUP.sub(" ", question)  # a pasted tag or image link says nothing of scope
     tokens = tokenize(question)
     vocabulary = bot.retriever.vocabulary()
-    dense = max((h.dense for h in retrieved if h.dense is not None), default=-1.0)
+    names = _names(question)
     typed = bot.classify_question(question)
     ruled = bool(plan.qtype_how) and not plan.qtype_how.startswith("exemplar")
     return Signals(
-        float(dense), coverage(tokens, vocabulary), float(typed.p_out), bool(plan.calls), ruled,
-        min(2, len(foreign(question, tokens, vocabulary))),
-        min(2, len({"place" if k == "region" else k for k in _names(question)})),
+        best_dense(retrieved), coverage(tokens, vocabulary), float(typed.p_out),
+        bool(plan.calls), ruled, min(2, len(foreign(names, tokens, vocabulary))),
+        min(2, len({"place" if k == "region" else k for k in names})),
         best_sentence(bot, retrieved, vector), gate.p_embed(vector),
         gate.words(tokens),
     )  # fmt: skip
@@ -238,7 +245,7 @@ def judge(
     if plan.follow_up:
         return Verdict(True, 1.0, None)
     if not gate.fits(bot.embedder):
-        dense = max((h.dense for h in retrieved if h.dense is not None), default=-1.0)
+        dense = best_dense(retrieved)
         return Verdict(bool(plan.calls) or dense >= bot.settings.abstain_threshold, dense, None)
     verdict = gate.judge(read(bot, question, plan, retrieved, vector))
     if verdict.in_scope or not previous:

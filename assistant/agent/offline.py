@@ -80,23 +80,6 @@ def _first_line(exc: Exception) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def answer(
-    bot: Services,
-    question: str,
-    query: str,
-    history: list[dict[str, str]],
-    prefix: str,
-    k: int,
-) -> Answer:
-    """The whole answer (`parts` run to the end)."""
-    final = None
-    for item in parts(bot, question, query, history, prefix, k):
-        if isinstance(item, Answer):
-            final = item
-    assert final is not None
-    return final
-
-
 def parts(
     bot: Services,
     question: str,
@@ -106,7 +89,8 @@ def parts(
     k: int,
 ) -> Iterator[str | Answer]:
     """The answer as it is made: the lead as soon as the tools have run, then each part as
-    it is composed, then the `Answer`. Joined, the strings are `Answer.text`."""
+    it is composed, then the `Answer` (`Assistant.stream` yields them, `ask` keeps the
+    last). Joined, the strings are `Answer.text`."""
     from assistant.agent import gate
     from assistant.composer import abstention, compose, declined
 
@@ -148,8 +132,7 @@ def parts(
     if not p.howto:
         yield from out.add(*failed_first, yes_no or "", *tool_parts[:1])
     guidance = ""
-    best = max((h.dense for h in retrieved if h.dense is not None), default=-1.0)
-    if best >= bot.settings.abstain_threshold or tool_calls:
+    if gate.best_dense(retrieved) >= bot.settings.abstain_threshold or tool_calls:
         failed = [ToolCall(name=name, args={}, result={}) for name, _ in errors]
         # the floor was measured on the embedding model's cosines, not another embedder's
         floor = bot.settings.relevance_floor if gate.load().fits(bot.embedder) else None
