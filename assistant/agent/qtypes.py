@@ -187,6 +187,7 @@ class Exemplars:
         self.bank = bank
         self._lock = threading.Lock()
         self._types: list[str] = []
+        self._texts: list[str] = []
         self._matrix: np.ndarray | None = None
         self._weights: tuple[np.ndarray, np.ndarray] | None = None
 
@@ -198,6 +199,7 @@ class Exemplars:
                 return self._matrix
             items = load_bank(self.bank)
             self._types = [t for _, t in items]
+            self._texts = [t for t, _ in items]
             name = str(getattr(self.embedder, "name", type(self.embedder).__name__))
             digest = hashlib.sha256(self.bank.read_bytes() + name.encode()).hexdigest()[:16]
             cached = self.cache_dir / f"question-types-{digest}.npy" if self.cache_dir else None
@@ -242,10 +244,9 @@ class Exemplars:
         import numpy as np
 
         matrix = self._load()
-        texts = [t for t, _ in load_bank(self.bank)]
         scores = matrix @ np.asarray(vector, dtype=np.float32)
         order = [int(i) for i in np.argsort(-scores) if self._types[int(i)] != "out_of_scope"]
-        return [texts[i] for i in order[:n]]
+        return [self._texts[i] for i in order[:n]]
 
     @property
     def labelled(self) -> tuple[np.ndarray, list[str]]:
