@@ -50,12 +50,10 @@ def logistic(x: Any, y: Any, l2: float, steps: int = 3000) -> tuple[Any, float]:
     return w, b
 
 
-def word_table(texts: list[str], labels: list[bool]) -> tuple[dict[str, float], float]:
-    from assistant.retrieval import tokenize
-
+def word_table(tokens: list[list[str]], labels: list[bool]) -> tuple[dict[str, float], float]:
     inside, outside = Counter(), Counter()
-    for text, label in zip(texts, labels, strict=True):
-        (inside if label else outside).update(set(tokenize(text)))
+    for words, label in zip(tokens, labels, strict=True):
+        (inside if label else outside).update(set(words))
     n_in, n_out = sum(labels), len(labels) - sum(labels)
 
     def odds(a: int, b: int) -> float:
@@ -67,7 +65,7 @@ def word_table(texts: list[str], labels: list[bool]) -> tuple[dict[str, float], 
     return table, odds(0, 0)
 
 
-def sub_models(vectors: Any, texts: list[str], labels: list[bool]) -> Any:
+def sub_models(vectors: Any, tokens: list[list[str]], labels: list[bool]) -> Any:
     """The embedding classifier and the word table fitted on these questions, as a Gate
     carrying them (its final weights are not fitted here)."""
     import numpy as np
@@ -75,7 +73,7 @@ def sub_models(vectors: Any, texts: list[str], labels: list[bool]) -> Any:
     from assistant.agent import gate
 
     w, b = logistic(vectors, np.array(labels, dtype=float), l2=1e-2, steps=2000)
-    table, unseen = word_table(texts, labels)
+    table, unseen = word_table(tokens, labels)
     return gate.Gate((), 0.0, 0.5, "", tuple(float(v) for v in w), float(b), table, unseen)
 
 
@@ -86,8 +84,8 @@ class Data:
         import numpy as np
         import yaml
 
+        from assistant.agent.gate import question_words
         from assistant.agent.qtypes import load_bank
-        from assistant.retrieval import tokenize
 
         self.bot = bot
         bank = load_bank()
@@ -104,14 +102,15 @@ class Data:
         self.base = [base_signals(bot, [q])[0] for q in questions]
         self.bank_vectors = np.asarray(bank_vectors)
         self.bank_texts = [t for t, _ in bank]
+        self.bank_tokens = [question_words(t) for t in self.bank_texts]
         self.bank_labels = [t != "out_of_scope" for _, t in bank]
-        self.tokens = [tokenize(q) for q in questions]
+        self.tokens = [question_words(q) for q in questions]
 
     def subs(self, rows: list[int]) -> Any:
         import numpy as np
 
         vectors = np.vstack([self.bank_vectors, self.vectors[rows]])
-        return sub_models(vectors, self.bank_texts + [self.texts[i] for i in rows],
+        return sub_models(vectors, self.bank_tokens + [self.tokens[i] for i in rows],
                           self.bank_labels + [self.labels[i] for i in rows])  # fmt: skip
 
     def stacked(self, rows: list[int], subs: Any, i: int) -> Any:
@@ -154,7 +153,7 @@ def base_signals(bot: Any, turns: list[str]) -> tuple[Any, Any, list[Any], Any]:
         history += [{"role": "user", "content": turn}, {"role": "assistant", "content": ""}]
     question = turns[-1]
     p = plan(question, history, classify=bot.classify_question)
-    query = search_text(question) if not p.follow_up else p.query
+    query = p.query if p.follow_up or p.leans else search_text(question)
     vector = bot.sentence_embedder.embed([query])[0]
     retrieved = bot.retriever.retrieve(query, bot.settings.k, vector=vector)
     blank = gate.Gate((), 0.0, 0.5)  # base signals only: no sub-model scores them yet
@@ -173,9 +172,9 @@ def rates(p_in: list[float], labels: list[bool], near: list[bool], cut: float) -
     }
 
 
-def choose_cut(p_in: list[float], labels: list[bool]) -> float:
+def choose_cut(p_in: list[float], labels: list[bool], target: float = 0.0) -> float:
     inside = sorted(p for p, y in zip(p_in, labels, strict=True) if y)
-    allowed = int(TARGET_IN_DECLINED * len(inside))  # in-domain questions we may decline
+    allowed = int((target or TARGET_IN_DECLINED) * len(inside))  # in-domain ones we may decline
     return inside[allowed] if allowed < len(inside) else 0.5
 
 
@@ -227,6 +226,12 @@ def main() -> None:
     answered = math.ceil((max(b.sentence for b, y in zip(data.base, data.labels, strict=True)
                               if not y) + 0.005) * 20) / 20  # fmt: skip
     held_out = [1.0 if data.base[i].sentence >= answered else p for i, p in enumerate(held_out)]
+    for target in (0.005, 0.01, 0.02, 0.03, 0.05):
+        at = choose_cut(held_out, data.labels, target)
+        show(
+            f"  trade-off: cut {at:.3f} for {target:.1%} held out in scope",
+            rates(held_out, data.labels, data.near, at),
+        )
     cut = choose_cut(held_out, data.labels)
     cv = rates(held_out, data.labels, data.near, cut)
     show(f"calibration, {FOLDS}-fold held out, cut {cut:.3f}", cv)

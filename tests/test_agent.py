@@ -339,6 +339,9 @@ def test_only_the_platforms_named_or_implied_are_compared(
         ("ballpark for a 72 hour run on one p5.48xlarge, us-east-1?", ["estimate_cost"]),
         ("Four p4d.24xlarge in Frankfurt for two weeks. Total for the job?", ["estimate_cost"]),
         ("if i run a p4d.24xlarge on spot for a week what am i looking at", ["estimate_cost"]),
+        # how it is bought and for how long, with no cost word, still asks a price
+        ("trn1.32xlarge in Ohio for 3 days, ondemand", ["estimate_cost"]),
+        ("one p4d.24xlarge on spot over two weeks in Oregon", ["estimate_cost"]),
         # a budget or a salary per year is a fact, not a price asked for
         ("2 ML engineers at $200k each, 3 models, the ML infra budget is $150k a year. "
          "Should we self-host Kubeflow on EKS or use SageMaker?", ["choose_infrastructure"]),
@@ -369,6 +372,10 @@ def _turns(*texts: str) -> list[dict[str, str]]:
         ("What would an ml.g5.12xlarge endpoint cost a month?",
          "ok that's a lot. what if we sign up for a 1-year SageMaker savings plan?",
          {"purchase": "savings-plan-1y"}),
+        # news stated, then asked whether it changes the earlier answer
+        ("What does a g5.12xlarge cost a month in Frankfurt?",
+         "Finance wants everything on spot from now on. Does that change the number?",
+         {"spot": True, "region": "eu-central-1"}),
     ],
 )  # fmt: skip
 def test_a_follow_up_in_other_words_re_runs_the_last_priced_tool_with_the_change(
@@ -400,3 +407,28 @@ def test_team_sizes_in_other_words(text: str, team: int) -> None:
 )
 def test_a_negated_rush_is_not_urgent(text: str, when: str) -> None:
     assert facts(text)["time_to_market"].value == when
+
+
+def test_asking_what_a_described_model_should_run_on_runs_the_selector() -> None:
+    p = plan("Our PyTorch transformer has 3 billion parameters and scores documents in a "
+             "nightly batch. What should it run on?")  # fmt: skip
+    (call,) = p.calls
+    assert call.name == "select_accelerator"
+    assert call.args["framework"] == "pytorch" and call.args["latency"] == "batch"
+    assert plan("What should we run on for our Postgres reporting database?").calls == []
+
+
+def test_a_turn_that_leans_on_a_conceptual_one_searches_with_it() -> None:
+    earlier = "What is a feature store, in two lines?"
+    p = plan("could we run it on plain Redis?", _turns(earlier))
+    assert p.calls == [] and p.leans and p.query.startswith(earlier)
+    alone = plan("What is a model registry for?", _turns(earlier))
+    assert not alone.leans and alone.query == "What is a model registry for?"
+
+
+def test_the_pick_is_redone_when_a_later_turn_changes_the_framework() -> None:
+    earlier = "We serve a 13B model in real time on GCP with PyTorch. Which accelerator?"
+    p = plan("the team is porting the serving code to JAX. would that change your pick?",
+             _turns(earlier))  # fmt: skip
+    assert p.follow_up and [c.name for c in p.calls] == ["select_accelerator"]
+    assert p.calls[0].args["framework"] == "jax" and p.calls[0].args["params_billion"] == 13

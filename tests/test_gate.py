@@ -30,6 +30,8 @@ IN = [
     "Can a 70B model in bf16 be served on two A100 80GB GPUs?",
     "We are four ML engineers with six models; SageMaker or our own EKS?",
     "What is a feature store for, and when is it worth running one?",
+    "trn2.48xlarge in Ohio over the long weekend on spot, ballpark?",
+    "x2iedn.8xlarge nights only in jakarta, ondemand - whats that run us",
 ]
 
 
@@ -61,6 +63,17 @@ def test_a_follow_up_in_a_conversation_is_not_declined_for_its_few_words(
     history = [{"role": "user", "content": first},
                {"role": "assistant", "content": real_bot.ask(first).text}]  # fmt: skip
     assert not real_bot.ask("and in eu-west-1?", history=history).abstained
+
+
+def test_a_turn_pointing_back_at_a_concept_is_answered_from_the_same_guidance(
+    real_bot: Assistant,
+) -> None:
+    first = "What is MIG on NVIDIA GPUs?"
+    history = [{"role": "user", "content": first},
+               {"role": "assistant", "content": real_bot.ask(first).text}]  # fmt: skip
+    answer = real_bot.ask("could our A100 inference nodes be split up with it?", history=history)
+    assert not answer.abstained, answer.text
+    assert "MIG" in answer.text and answer.citations
 
 
 def test_the_shipped_model_matches_the_features_and_says_how_it_was_measured() -> None:

@@ -13,6 +13,7 @@ from assistant.agent import (
     durations,
     money,
     names,
+    providers,
     sizes,
     team,
     workloads,
@@ -37,6 +38,7 @@ FAMILIES: dict[str, tuple[tuple[Rule, ...], Callable[[str], dict[str, Candidate]
     "workloads": (workloads.RULES, workloads.read_workloads),
     "money": (money.RULES, money.read_money),
     "names": (names.RULES, names.read_names),
+    "providers": (providers.RULES, _default(providers.RULES)),
 }
 ALL = [(family, rule) for family, (rules, _) in FAMILIES.items() for rule in rules]
 
@@ -108,3 +110,18 @@ def test_an_amount_the_budget_took_is_no_engineers_cost() -> None:
 def test_the_first_instance_and_the_last_place_named_are_read() -> None:
     found = names.names(normalise("g5.xlarge or g5.12xlarge? no longer london, stockholm"))
     assert found["instance_type"][0] == "g5.xlarge" and found["place"][0] == "stockholm"
+
+
+def test_a_database_instance_is_not_read_as_a_machine_to_price() -> None:
+    assert "instance_type" not in names.names(normalise("db.r6g.2xlarge or db.r6g.4xlarge on RDS?"))
+    found = names.names(normalise("an ml.r5.2xlarge notebook next to our db.r6g.large"))
+    assert found["instance_type"][0] == "ml.r5.2xlarge"
+
+
+def test_aws_lambda_and_plain_words_are_no_other_provider() -> None:
+    for text in (
+        "an aws lambda function calls our sagemaker endpoint",
+        "lambda or fargate for the api?",
+        "we run on gcp in europe-west4",
+    ):
+        assert providers.elsewhere(normalise(text)) is None, text

@@ -13,7 +13,8 @@ import re
 from assistant.agent.rules import Rule, read
 
 # Instance names of the three clouds, without capture groups (`extract` reads them too)
-AWS = r"(?:ml\.)?[a-z]{1,4}\d[a-z0-9-]*\.(?:\d*x?large|medium|small|metal)"
+# not after a dot: "db.r6g.2xlarge" is a database instance, not an EC2 or SageMaker one
+AWS = r"(?<!\.)(?:ml\.)?[a-z]{1,4}\d[a-z0-9-]*\.(?:\d*x?large|medium|small|metal)"
 GCP = r"[a-z]\d[a-z]?-(?:standard|highgpu|ultragpu|megagpu|highmem|highcpu|edgegpu)-\d+g?"
 AZURE = r"(?:standard_)?[a-z]{1,3}\d{1,3}[a-z-]*(?:_[a-z]+\d+[a-z]*)?_v\d"
 INSTANCE = rf"(?:{AWS}|{GCP}|{AZURE})s?\b"

@@ -44,6 +44,13 @@ _ACCEL = re.compile(
 _SIZING = re.compile(
     r"\b(fit|fits|how many|memory|vram|need|needed|size|sizing|enough|run|serve|host|train)\b"
 )
+# Asking what to run a described model on, without naming a chip
+_HARDWARE = re.compile(
+    r"\b(?:what|which) (?:hardware|machines?|instances?|instance types?)\b|"
+    r"\bwhat (?:should|would|could|do|does|can|to) (?:it|we|i|this|that|they|the model) "
+    r"(?:run|go|train|be served) on\b"
+)
+_MODEL_FACTS = ("params_billion", "model_type", "framework")
 TPU_OR_GPU = re.compile(r"\btpus?\b.*\bgpus?\b|\bgpus?\b.*\btpus?\b")
 
 
@@ -78,8 +85,11 @@ def cost_applies(t: str, found: dict[str, Fact], chosen: list[str]) -> bool:
     """A cost word and something to price (an instance, accelerator, platform, hours or
     request volume), unless it sizes a model for a chip rather than pricing one."""
     accel = _ACCEL.search(t)
+    # a priced thing with how it is bought and for how long is a price asked for, even
+    # without a cost word ("g6e.12xlarge in frankfurt over the weekend, on spot")
+    bought = ("spot" in found or "purchase" in found) and "hours_per_month" in found
     return bool(
-        _costly(t)
+        (_costly(t) or (bought and priced_thing(found)))
         and (
             priced_thing(found)
             or ex.platforms(t)
@@ -92,8 +102,9 @@ def cost_applies(t: str, found: dict[str, Fact], chosen: list[str]) -> bool:
 def selector_applies(t: str, found: dict[str, Fact], chosen: list[str]) -> bool:
     """An accelerator word and no instance named: TPUs contrasted with GPUs, a model size
     to fit, or a chip to choose (unless the question is pricing one)."""
-    if not _ACCEL.search(t) or "instance_type" in found:
+    asks_hardware = bool(_HARDWARE.search(t)) and any(f in found for f in _MODEL_FACTS)
+    if not (_ACCEL.search(t) or asks_hardware) or "instance_type" in found:
         return False
     sizing = "params_billion" in found and _SIZING.search(t)
     chooses_chip = _DECIDE.search(t) and not (_costly(t) and "estimate_cost" in chosen)
-    return bool(TPU_OR_GPU.search(t) or sizing or chooses_chip)
+    return bool(TPU_OR_GPU.search(t) or sizing or chooses_chip or asks_hardware)

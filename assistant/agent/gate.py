@@ -19,7 +19,11 @@ from the battery, which the gate never sees while fitting):
 - `sentence`: the best cosine between the question and one sentence of the top passages
   (a passage can match on its topic while no sentence of it answers);
 - `p_embed`: an in-or-out linear classifier on the question's sentence embedding;
-- `words`: the mean log-odds of in-scope over the question's words (naive Bayes).
+- `words`: the mean log-odds of in-scope over the question's words (naive Bayes), a name
+  the planner read counting as its kind (`<instance_type>`, `<accelerator>`, `<place>`);
+- `instance`: whether it names an instance type (a priced machine, not only a chip);
+- `elsewhere`: whether it names a provider mlinfra does not price (a GPU neocloud, a
+  hosted-model API, another cloud: `providers.py`).
 
 Whatever the weights say, a question one knowledge-base sentence answers closely (cosine
 at least `answered`, set above every out-of-scope calibration question's best) is in
@@ -52,6 +56,8 @@ FEATURES = (
     "sentence",
     "p_embed",
     "words",
+    "instance",
+    "elsewhere",
 )
 BASE = ("dense", "coverage", "p_out", "tool", "ruled", "foreign", "named", "sentence")
 _WORD = re.compile(r"[a-z]{4,}")
@@ -70,6 +76,8 @@ class Signals:
     sentence: float = 0.0
     p_embed: float = 0.5
     words: float = 0.0
+    instance: bool = False
+    elsewhere: bool = False
 
     def vector(self, names: tuple[str, ...] = FEATURES) -> list[float]:
         return [float(getattr(self, name)) for name in names]
@@ -181,6 +189,26 @@ def foreign(
     )  # fmt: skip
 
 
+def word_tokens(tokens: list[str], names: dict[str, tuple[object, str]]) -> list[str]:
+    """The tokens the word table scores: a name the planner read stands for its kind
+    ("g6e.12xlarge" and "a2-highgpu-1g" both count as `<instance_type>`), so that an
+    instance, chip or place the calibration questions never spelled still speaks for the
+    domain instead of counting as an unseen word."""
+    from assistant.retrieval import tokenize
+
+    kinds = {t: "<place>" if k == "region" else f"<{k}>"
+             for k, (_, quote) in names.items() for t in tokenize(quote)}  # fmt: skip
+    return [kinds.get(t, t) for t in tokens]
+
+
+def question_words(question: str) -> list[str]:
+    """`word_tokens` of a question as the gate reads it (the fit's tokens)."""
+    from assistant.retrieval import tokenize
+
+    question = _MARKUP.sub(" ", question)
+    return word_tokens(tokenize(question), _names(question))
+
+
 def _names(question: str) -> dict[str, tuple[object, str]]:
     from assistant.agent import extract as ex
     from assistant.agent.names import names
@@ -216,6 +244,8 @@ def read(
 ) -> Signals:
     """The signals of `question` given its plan, its embedding and the passages retrieved
     (`model`: the gate whose sub-models score it; the shipped one by default)."""
+    from assistant.agent import extract as ex
+    from assistant.agent import providers
     from assistant.retrieval import tokenize
 
     gate = model or load()
@@ -230,7 +260,8 @@ def read(
         bool(plan.calls), ruled, min(2, len(foreign(names, tokens, vocabulary))),
         min(2, len({"place" if k == "region" else k for k in names})),
         best_sentence(bot, retrieved, vector), gate.p_embed(vector),
-        gate.words(tokens),
+        gate.words(word_tokens(tokens, names)), "instance_type" in names,
+        providers.elsewhere(ex.normalise(question)) is not None,
     )  # fmt: skip
 
 

@@ -96,7 +96,8 @@ def parts(
 
     p = plan(question, history, classify=bot.classify_question)
     context = _context_lines(p)
-    search = query if not p.follow_up else p.query[: bot.settings.max_question_chars]
+    joined = p.follow_up or p.leans  # a turn leaning on the one before searches with it
+    search = p.query[: bot.settings.max_question_chars] if joined else query
     retriever = bot.retriever
     # the cached embedder: a question the type classifier embedded is not embedded again
     vector = bot.sentence_embedder.embed([search])[0]
@@ -143,6 +144,11 @@ def parts(
             floor=floor, keep=conflicts.keeps,
         )  # fmt: skip
         guidance = book.renumber(composition.text, composition.citations)
+    if not tool_calls and not guidance and not out.pieces and errors:
+        # the tool's refusal is the answer: what it could not price, and the nearest
+        yield from out.add(*failed_first, *failed_later)
+        yield Answer(question=question, text=out.text, context=context)
+        return
     if not tool_calls and not guidance and not out.pieces:
         text = "\n\n".join([*failed_first, *failed_later, abstention(retrieved)])
         yield prefix + text

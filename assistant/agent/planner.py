@@ -51,6 +51,11 @@ _INTERJECTION = re.compile(r"^(?:(?:ok|okay|hmm+|ah|right|alright|actually|under
 # Words that point back at what was priced or decided before
 _REFERENCE = re.compile(r"\b(same|instead|them|it|those|these|that one|redo|again|"
                         r"rather|still)\b")  # fmt: skip
+# A turn asking whether what it adds changes the earlier answer
+_CHANGES = re.compile(
+    r"\b(?:does|would|will|do|could|did) (?:that|this|it) (?:change|affect|alter|shift)\b|"
+    r"\bchanges? (?:the|your|that|my) (?:answer|pick|recommendation|verdict|choice|advice)\b"
+)
 _FOLLOW_UP = re.compile(
     r"^[^a-z0-9]*(and|but|also|or|so|what about|how about|what if|then|now|instead|with|without|"
     r"suppose|say|if)\b"
@@ -77,6 +82,7 @@ class Plan:
     calls: list[PlannedCall]
     query: str  # what retrieval searches for
     follow_up: bool = False
+    leans: bool = False  # the turn leans on the one before: `query` joins the two
     howto: bool = False  # a how-to question: the guidance leads, the numbers support it
     clarify: str | None = None
     qtype: str | None = None  # price, comparison, sizing, build_vs_buy, howto, concept, ...
@@ -132,7 +138,8 @@ def plan(
                     place_on_earlier_cloud(now, earlier_facts)
                     query = f"{previous[:500]} {question}"
                 break
-    elif earlier and _FOLLOW_UP.match(ex.normalise(question)):
+    leans = bool(earlier) and not follow_up and leans_on(question)
+    if leans:
         query = f"{earlier[-1][:500]} {question}"
     kind = question_type(followed if followed is not None else question, classify)
     tools = _by_type(tools, kind, now, ex.normalise(question))
@@ -142,7 +149,8 @@ def plan(
     for call in calls:
         clarify = clarify or clarification(call)
     howto = bool(_HOWTO.match(ex.normalise(question))) and not follow_up
-    return Plan(calls=calls, query=query, follow_up=follow_up, howto=howto, clarify=clarify,
+    return Plan(calls=calls, query=query, follow_up=follow_up, leans=leans, howto=howto,
+                clarify=clarify,
                 qtype=kind.type if kind else None,
                 qtype_how=(kind.how + (" (of the turn it follows)" if followed else ""))
                 if kind else "")  # fmt: skip
@@ -187,18 +195,25 @@ def _by_type(tools: list[str], kind: QuestionType | None, found: dict[str, Fact]
     return out
 
 
-def _is_follow_up(question: str, now: dict[str, Fact], previous_tools: list[str]) -> bool:
+def leans_on(question: str) -> bool:
+    """Whether a turn points back at the conversation rather than standing alone: one of
+    its sentences opens as a follow-up ("so if we pick australiaeast ...", "ok, and on
+    spot?"), a word points back ("same", "instead", "it"), it asks whether its news changes
+    the answer ("does that change the pick?"), or it is a short turn leaning on a pronoun."""
     from assistant.questions import is_follow_up
 
     t = ex.normalise(question)
+    sentences = [x.strip() for x in re.split(r"[.!?;:]+\s*|,\s+", t) if x.strip()]
+    opens = any(_FOLLOW_UP.match(_INTERJECTION.sub("", x)) for x in sentences)
+    return (opens or bool(_REFERENCE.search(t)) or bool(_CHANGES.search(t))
+            or is_follow_up(question))  # fmt: skip
+
+
+def _is_follow_up(question: str, now: dict[str, Fact], previous_tools: list[str]) -> bool:
     relevant = any(f in REGISTRY[name].slots for name in previous_tools for f in now)
     if "cloud" in now and any(n in (COST, ACCELERATOR) for n in previous_tools):
         relevant = True
-    if not relevant:
-        return False
-    sentences = [x.strip() for x in re.split(r"[.!?;:]+\s*|,\s+", t) if x.strip()]
-    opens = any(_FOLLOW_UP.match(_INTERJECTION.sub("", x)) for x in sentences)
-    return opens or bool(_REFERENCE.search(t)) or is_follow_up(question)
+    return relevant and leans_on(question)
 
 
 def _call(

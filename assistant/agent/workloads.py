@@ -101,8 +101,8 @@ RULES: tuple[Rule, ...] = (
          r"\b(?:spot|preemptible|pre-emptible|interruptible|managed spot|low[- ]priority)\b",
          const(True), priority=1,
          examples=(("on spot", True), ("preemptible nodes", True), ("low-priority vms", True))),
-    Rule("spot.on_demand", "spot", r"\bon[- ]demand\b", const(False),
-         examples=(("plain on-demand", False),)),
+    Rule("spot.on_demand", "spot", r"\bon[- ]?demand\b", const(False),
+         examples=(("plain on-demand", False), ("ondemand total pls", False))),
     Rule("purchase.commitment", "purchase",
          r"\b(savings? plans?|reserved instances?|reservations?|reserved|ri|committed[- ]use"
          r"(?: discounts?)?|cuds?|[13][- ]?years? commitments?)\b", _commitment,
