@@ -33,7 +33,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-TARGET_IN_DECLINED = 0.01
+# Half a point inside the 2% target for in-scope declines: unseen questions run harder.
+TARGET_IN_DECLINED = 0.015
 FOLDS = 5
 SMOOTHING = 1.0  # add-one counts for the word table
 
