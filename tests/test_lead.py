@@ -45,6 +45,29 @@ def test_a_one_off_job_is_priced_for_the_job_not_a_month(real_bot: Assistant) ->
     assert "for the 48 hours" in lead and "a month" not in lead, lead
 
 
+@pytest.mark.parametrize(
+    ("question", "period", "months"),
+    [("What do 5 n2-standard-16 boxes in Belgium cost for a full quarter, 24/7?",
+      "for the 3 months", 3),
+     ("One g5.2xlarge running for a whole year on demand: annual figure?", "for the year", 12)],
+)  # fmt: skip
+def test_a_period_longer_than_a_month_is_priced_for_the_whole_period(
+    real_bot: Assistant, question: str, period: str, months: int
+) -> None:
+    answer = real_bot.ask(question)
+    lead = lead_of(answer.text, 1)
+    assert period in lead and f"x {months} months" in lead, lead
+    result = answer.tool_calls[0].result
+    named = str(result["inputs"]["instance_type"]).lower()
+    monthly = [o["monthly_usd"] for o in result["options"] if o["instance_type"].lower() == named]
+    assert usd_amounts(lead)[0] == pytest.approx(months * min(monthly), rel=1e-4)
+
+
+def test_hours_a_month_past_the_longest_month_are_still_refused(real_bot: Assistant) -> None:
+    answer = real_bot.ask("What would a g5.xlarge cost for 800 hours a month?")
+    assert "744" in answer.text and answer.tool_calls == []
+
+
 def test_a_comparison_without_a_named_instance_leads_with_the_winner_and_margin(
     real_bot: Assistant,
 ) -> None:

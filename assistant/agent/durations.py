@@ -25,17 +25,36 @@ ALWAYS = (
     r"(?<!\w)(24\s*/\s*7|24x7|(?:a)?round the clock|all month|always[- ]on|"
     r"non-?stop|all the time|continuously)\b"
 )
-PERIOD = r"(a|an|one|\d+(?:\.\d+)?)\s*(hour|day|week|fortnight|month)s?\b"
+# "3 days", "a full quarter", "3 and a half days", "the whole year": (count, half, unit)
+PERIOD = (
+    r"(?:(a|an|one|\d+(?:\.\d+)?)(\s+and\s+a\s+half)?\s*(?:(?:full|whole|entire)\s+)?|"
+    r"the\s+(?:whole|full|entire|coming|next)\s+)"
+    r"(hour|day|week|fortnight|month|quarter|year)s?\b"
+)
 LASTING = r"\b(?:for|over|lasts?|lasting|takes?|during|of)\s+(?:about\s+|around\s+|roughly\s+|~)?"
-UNIT_HOURS = {"hour": 1, "day": 24, "week": 168, "fortnight": 336, "month": HOURS_IN_MONTH}
+UNIT_HOURS = {
+    "hour": 1,
+    "day": 24,
+    "week": 168,
+    "fortnight": 336,
+    "month": HOURS_IN_MONTH,
+    "quarter": 3 * HOURS_IN_MONTH,
+    "year": 12 * HOURS_IN_MONTH,
+}
 
 
 def _hours(value: float) -> float:
     return round(value, 1)
 
 
-def _count(word: str) -> float:
-    return 1.0 if word in ("a", "an", "one") else float(word)
+def _count(word: str | None) -> float:
+    return 1.0 if word in (None, "a", "an", "one") else float(word)
+
+
+def _period(m: re.Match[str], first: int) -> float:
+    """The hours of a PERIOD whose groups start at `first`: count (+ a half) x unit."""
+    count = _count(m.group(first)) + (0.5 if m.group(first + 1) else 0.0)
+    return _hours(count * UNIT_HOURS[m.group(first + 2)])
 
 
 def _per_day(m: re.Match[str], text: str) -> float | None:
@@ -65,11 +84,11 @@ RULES: tuple[Rule, ...] = (
                    ("running around the clock", 730.0))),
     Rule("hours.always_for_a_period", "hours_per_month",
          ALWAYS + r",?\s*(?:for|over)\s+" + PERIOD,
-         lambda m, t: _hours(_count(m.group(2)) * UNIT_HOURS[m.group(3)]), priority=3,
+         lambda m, t: _period(m, 2), priority=3,
          examples=(("up around the clock for 2 weeks", 336.0), ("24/7 for a week", 168.0))),
     Rule("hours.a_period_always", "hours_per_month",
          LASTING + PERIOD + r",?\s*" + ALWAYS,
-         lambda m, t: _hours(_count(m.group(1)) * UNIT_HOURS[m.group(2)]), priority=3,
+         lambda m, t: _period(m, 1), priority=3,
          examples=(("for 3 days, non-stop", 72.0), ("for a week, 24/7", 168.0),
                    ("it will last a fortnight, around the clock", 336.0))),
     Rule("hours.per_day", "hours_per_month", N + H + PER + r"(?:day|night)\b", _per_day,
@@ -137,14 +156,28 @@ RULES: tuple[Rule, ...] = (
          examples=(("a 72-hour run", 72.0), ("our 48-hr fine-tune", 48.0))),
     Rule("hours.for_a_period", "hours_per_month",
          LASTING + PERIOD,
-         lambda m, t: _hours(_count(m.group(1)) * UNIT_HOURS[m.group(2)]), priority=1,
+         lambda m, t: _period(m, 1), priority=1,
          examples=(("for a week", 168.0), ("for 2 weeks", 336.0), ("lasts a fortnight", 336.0),
-                   ("over 3 days", 72.0), ("for 48 hours", 48.0), ("for 2 months", 1460.0))),
+                   ("over 3 days", 72.0), ("for 48 hours", 48.0), ("for 2 months", 1460.0),
+                   ("for a full quarter", 2190.0), ("running for a whole year", 8760.0),
+                   ("over the coming year", 8760.0), ("for 3 and a half days", 84.0))),
     Rule("hours.a_period_of", "hours_per_month",
          r"\b(a|an|one|\d+(?:\.\d+)?)\s*(day|week|fortnight|month)s?\s+(?:of|long)\b",
          lambda m, t: _hours(_count(m.group(1)) * UNIT_HOURS[m.group(2)]), priority=1,
          examples=(("1 week of training", 168.0), ("a fortnight of pretraining", 336.0),
                    ("3 days of fine-tuning", 72.0))),
+    Rule("hours.n_day_job", "hours_per_month",
+         r"\b" + N + r"(\s+and\s+a\s+half)?\s*-\s*(day|week)\b",
+         lambda m, t: _period(m, 1), priority=1,
+         examples=(("a 2-day fine-tuning run", 48.0), ("the same 5-day run", 120.0),
+                   ("a 3-week pretraining job", 504.0))),
+    Rule("hours.days_plain", "hours_per_month",
+         r"(?<!every )(?<!within )\b" + N + r"(\s+and\s+a\s+half)?\s*(day|week|fortnight)s?\b"
+         r"(?!\s*(?:a|per|/|each|every|of the)\s+(?:week|month)\b|\s+(?:ago|later|earlier|"
+         r"notice|retention|old|to|until|left|before)\b)",
+         lambda m, t: _period(m, 1), priority=-1,
+         examples=(("10 days on demand", 240.0), ("4 trn1.32xlarge, 3 days in n. virginia", 72.0),
+                   ("planned: 3 and a half days on demand", 84.0))),
     Rule("hours.plain", "hours_per_month", N + H, lambda m, t: _hours(float(m.group(1))),
          priority=-1, examples=(("300 gpu hours", 300.0), ("48 hours", 48.0))),
 )  # fmt: skip
@@ -153,9 +186,27 @@ RULES: tuple[Rule, ...] = (
 # The rules that read a job of a set length rather than a recurring schedule: a one-off
 # job is priced without engineer time to run a cluster (unless the question asks for it)
 ONE_OFF = frozenset({"hours.always_for_a_period", "hours.a_period_always", "hours.n_hour_job",
-                     "hours.days_straight",
+                     "hours.days_straight", "hours.n_day_job", "hours.days_plain",
                      "hours.for_a_period", "hours.a_period_of", "hours.per_night_for_nights",
                      "hours.per_day_for_days"})  # fmt: skip
+
+
+# The rules that read a rate (so much a day, a week, a month), not a period's total: a rate
+# above 744 hours a month is impossible and is refused; a period longer than a month ("for a
+# quarter", "a whole year") is priced as that many months around the clock.
+RATES = frozenset({"hours.always", "hours.per_day", "hours.per_weekday",
+                   "hours.per_day_days_a_week", "hours.days_a_week_per_day", "hours.per_week",
+                   "hours.per_month", "hours.business", "hours.nine_to_five",
+                   "hours.clock_range", "hours.runs_a_month", "hours.nights_only",
+                   "hours.half_the_day"})  # fmt: skip
+LONGEST_MONTH = 744
+
+
+def months(hours: float, rule: str) -> float | None:
+    """The months a period's total of `hours` spans, when it is longer than a month."""
+    if rule in RATES or hours <= LONGEST_MONTH:
+        return None
+    return round(hours / HOURS_IN_MONTH, 2)
 
 
 def hours_per_month(text: str) -> tuple[float, str, str] | None:

@@ -122,7 +122,18 @@ def hours_per_month(text: str) -> Fact | None:
     """Hours each instance runs in the month asked about: the duration rules
     (`assistant.agent.durations`), the longest phrase that states one."""
     found = _duration(text)
-    return Fact("hours_per_month", found[0], found[1]) if found else None
+    if found is None:
+        return None
+    spans = durations.months(found[0], found[2])
+    return Fact("hours_per_month", float(HOURS_IN_MONTH) if spans else found[0], found[1])
+
+
+def months(text: str) -> Fact | None:
+    """Months a period longer than one spans ("for a full quarter" is 3): the figure asked
+    for is that many months around the clock."""
+    found = _duration(text)
+    spans = durations.months(found[0], found[2]) if found else None
+    return Fact("months", spans, found[1]) if found and spans else None
 
 
 _ENGINEER_TIME = re.compile(
@@ -188,8 +199,10 @@ def spot(text: str) -> Fact | None:
 
 def purchase(text: str) -> Fact | None:
     """A commitment: a savings plan, or reserved instances, reservations or committed use
-    (`committed`), for one year unless three are named."""
-    return _fact(workloads.workloads, text, "purchase")
+    (`committed`), for one year unless three are named; none where the text rules one
+    out ("no reservations or savings plans")."""
+    fact = _fact(workloads.workloads, text, "purchase")
+    return None if fact is None or fact.value == "none" else fact
 
 
 def mode(text: str) -> Fact | None:

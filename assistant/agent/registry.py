@@ -64,7 +64,7 @@ def _specs() -> tuple[ToolSpec, ...]:
         make("estimate_cost", applies=cues.cost_applies, render=render.cost, notes=_notes,
              slots=("workload", "instance_type", "instance_count", "hours_per_month", "spot",
                     "mode", "requests_per_month", "avg_duration_ms", "memory_gb", "models",
-                    "platforms", "engineer_cost", "region", "purchase")),
+                    "platforms", "engineer_cost", "region", "purchase", "months")),
         make("select_accelerator", applies=cues.selector_applies, render=render.accelerator,
              notes=_no_notes,
              slots=("workload", "framework", "model_type", "cloud", "latency", "custom_ops",

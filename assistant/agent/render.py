@@ -85,7 +85,7 @@ def cost(result: dict[str, Any], cite: Cite) -> list[str]:
         + f", {inputs['hours_per_month']:g} h a month, {inputs['workload']}"
     )
     rest = [o for o in by_cost if o is not best]
-    others = "; ".join(f"{PLATFORM.get(o['platform'], o['platform'])} {money(o['monthly_usd'])}"
+    others = "; ".join(f"{PLATFORM.get(o['platform'], o['platform'])} {money(_total(result, o))}"
                        + (f" ({o['instance_type']})" if o["instance_type"] != best["instance_type"]
                           else "")
                        for o in rest)  # fmt: skip
@@ -140,9 +140,19 @@ def _period(result: dict[str, Any]) -> str:
     """'a month', or 'for the job' when the question priced a one-off run (no engineer
     time to run it, so the planner set ops_fraction to 0)."""
     inputs = result["inputs"]
+    months = float(inputs.get("months") or 1)
+    if months != 1:
+        whole = months.is_integer()
+        return ("for the year" if months == 12 else f"for the {months:g} months" if whole
+                else f"for the {months * inputs['hours_per_month']:,.0f} hours")  # fmt: skip
     given = not any(a.startswith("ops_fraction = ") for a in result["assumptions"])
     one_off = given and inputs.get("ops_fraction") == 0 and inputs["hours_per_month"] < 730
     return f"for the {inputs['hours_per_month']:g} hours" if one_off else "a month"
+
+
+def _total(result: dict[str, Any], option: dict[str, Any]) -> float:
+    """An option's figure for the period asked: its month times the months."""
+    return float(option["monthly_usd"]) * float(result["inputs"].get("months") or 1)
 
 
 def _cost_lead(
@@ -163,23 +173,30 @@ def _cost_lead(
         what = (
             f"{inputs['instance_count']} x {best['instance_type']}{region} at "
             f"${unit['unit_price']:g} an hour x {inputs['hours_per_month']:g} hours"
-            f"{' each' if inputs['instance_count'] > 1 else ''}, {inputs['workload']}"
+            f"{' each' if inputs['instance_count'] > 1 else ''}"
+            f"{months_said(inputs)}, {inputs['workload']}"
         )
     if asked_option(result) is best or len(by_cost) == 1:
-        return f"**About {money(best['monthly_usd'])} {period}** on {name}: {what}."
+        return f"**About {money(_total(result, best))} {period}** on {name}: {what}."
     runner = next((o for o in by_cost if o is not best), None)
     margin = ""
     if runner is not None and cheapest and runner["monthly_usd"] > 0:
-        gap = runner["monthly_usd"] - best["monthly_usd"]
+        gap = _total(result, runner) - _total(result, best)
         margin = (
-            f", {money(gap)} ({gap / runner['monthly_usd']:.0%}) less than "
+            f", {money(gap)} ({gap / _total(result, runner):.0%}) less than "
             f"{PLATFORM.get(runner['platform'], runner['platform'])}"
         )
     label = "Cheapest" if cheapest else name
     return (
         f"**{label}: {name if cheapest else ''}{' at ' if cheapest else ''}"
-        f"{money(best['monthly_usd'])} {period}**{margin}: {what}."
+        f"{money(_total(result, best))} {period}**{margin}: {what}."
     )
+
+
+def months_said(inputs: dict[str, Any]) -> str:
+    """' a month x 3 months' where the question's period is longer than a month."""
+    months = float(inputs.get("months") or 1)
+    return f" a month x {months:g} months" if months != 1 else ""
 
 
 def asked_option(result: dict[str, Any]) -> dict[str, Any] | None:

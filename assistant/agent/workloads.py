@@ -42,6 +42,11 @@ def _commitment(m: re.Match[str], text: str) -> str:
     return f"{kind}-{'3y' if term and term.group(1) == '3' else '1y'}"
 
 
+_COMMITTED = (
+    r"(?:commitments?|savings? plans?|reserved instances?|reservations?|ris?|cuds?|"
+    r"committed[- ]use(?: discounts?)?)\b"
+)
+
 RULES: tuple[Rule, ...] = (
     Rule("workload.training", "workload",
          r"\b(?:train(?:ing|s)?|fine[- ]?tun(?:e|es|ing)|pre-?train(?:ing)?|retrain(?:ing|s)?)\b",
@@ -109,6 +114,12 @@ RULES: tuple[Rule, ...] = (
          examples=(("a 3-year savings plan", "savings-plan-3y"),
                    ("1 year committed use discount", "committed-1y"),
                    ("reserved instances", "committed-1y"))),
+    Rule("purchase.none", "purchase",
+         r"\b(?:no|without|not (?:using|on|with)|skip(?:ping)?|rather than)\s+(?:any\s+|a\s+)?"
+         + _COMMITTED + r"(?:\s+(?:or|nor|and)\s+(?:any\s+|a\s+)?" + _COMMITTED + r")?",
+         const("none"), priority=1,
+         examples=(("on demand, with no reservations or savings plans applied", "none"),
+                   ("without a savings plan", "none"), ("no ri or cud", "none"))),
     Rule("requests.volume", "requests_per_month",
          r"(\d+(?:[.,]\d+)*)\s*(k|m|million|thousand)?\s*(?:requests?|calls?|predictions?|"
          r"invocations?|inferences?|queries)\s*(?:a|per|/|each|every)?\s*(second|sec|s|minute|"

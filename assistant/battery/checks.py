@@ -120,6 +120,8 @@ def arg_matches(call: Any, name: str, wanted: Any) -> bool:
     if key not in values:
         return False
     got = values[key]
+    if name == "hours" and isinstance(got, (int, float)):
+        got = got * float(values.get("months") or 1)  # a quarter: 730 h a month x 3 months
     if kind == "instance":
         return _instance(got) == _instance(wanted)
     if kind == "platforms":

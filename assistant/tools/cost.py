@@ -291,6 +291,9 @@ def estimate_cost(
         )
     if req.purchase in COMMITMENTS:
         apply_commitment(req.purchase, options, notes)
+    if req.months != 1:
+        notes.append(f"each figure is a month's; {req.months:g} months cost {req.months:g} times "
+                     "as much at these prices.")  # fmt: skip
     # every price used counts: an old SageMaker figure or fee ages the answer too
     stale = staleness([a.as_of for o in options for a in o.assumptions])
     if stale:

@@ -48,6 +48,10 @@ class CostRequest(BaseModel):
     instance_type: str = Field(DEFAULTS["instance_type"], min_length=1)
     instance_count: int = Field(DEFAULTS["instance_count"], ge=1, le=10_000)
     hours_per_month: float = Field(DEFAULTS["hours_per_month"], ge=0, le=744)
+    months: float = Field(
+        1.0, gt=0, le=120, description="months the question asks about (3 for a quarter, 12 for "
+        "a year): each option stays a month's figure; the answer multiplies it",
+    )  # fmt: skip
     spot: bool = DEFAULTS["spot"]
     mode: Literal["realtime", "serverless", "async", "batch", "multi_model"] = DEFAULTS["mode"]
     models: int = Field(DEFAULTS["models"], ge=1, le=100_000)
