@@ -147,3 +147,30 @@ def test_the_stream_yields_the_lead_first_and_joins_to_the_text(real_bot: Assist
     assert "".join(pieces) == answer.text
     assert pieces[0].startswith("**About $") and "**What the guidance says**" not in pieces[0]
     assert len(pieces) >= 3  # lead, then the parts as they were made
+
+
+def test_the_lead_names_the_purchase_option_it_priced(real_bot: Assistant) -> None:
+    spot = lead_of(real_bot.ask("ten g5.2xlarge spot instances in Stockholm for 40 hours?").text, 1)
+    assert "on spot" in spot and "eu-north-1" in spot, spot
+    plan = real_bot.ask("6 g5.2xlarge in Oregon 24/7 on a 3-year savings plan: per month?")
+    lead = lead_of(plan.text, 2)
+    # no AWS savings-plan rate is in the snapshot: the lead says its figure is on demand
+    assert "3-year savings plan" in lead and "on-demand figure" in lead, lead
+
+
+def test_a_turn_that_changes_the_purchase_keeps_the_earlier_instance(
+    real_bot: Assistant,
+) -> None:
+    first = "What does a TPU v5e-8 slice cost in europe-west1 for a fortnight of JAX training?"
+    answer = real_bot.ask(
+        "Say we took a 1-year committed use discount instead and kept it running all the time"
+        " - what's that per month?",
+        history=[{"role": "user", "content": first},
+                 {"role": "assistant", "content": real_bot.ask(first).text}],
+    )  # fmt: skip
+    args = answer.tool_calls[0].args
+    assert args["instance_type"] == "tpu-v5litepod-8" and args["region"] == "europe-west1"
+    assert args["purchase"] == "committed-1y" and args["hours_per_month"] == 730
+    # the earlier turn's fortnight was a one-off job; this turn's month around the clock is not
+    assert "ops_fraction" not in args
+    assert "a month" in lead_of(answer.text, 1)

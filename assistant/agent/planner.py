@@ -127,17 +127,18 @@ def plan(
     follow_up = False
     query = question
     followed = None
-    if not tools:
-        for previous, previous_facts in zip(
-            reversed(earlier), reversed(earlier_facts), strict=True
-        ):
-            previous_tools = tools_for(previous, previous_facts)
-            if previous_tools:
-                if _is_follow_up(question, now, previous_tools):
-                    tools, follow_up, followed = previous_tools, True, previous
-                    place_on_earlier_cloud(now, earlier_facts)
-                    query = f"{previous[:500]} {question}"
-                break
+    for previous, previous_facts in zip(reversed(earlier), reversed(earlier_facts), strict=True):
+        previous_tools = tools_for(previous, previous_facts)
+        if previous_tools:
+            # a turn that runs no tool, or runs the earlier one without naming what it
+            # prices or sizes ("say we took a 1-year commitment instead?"), follows it
+            if (not tools or _unsubjected(tools, previous_tools, now)) and _is_follow_up(
+                question, now, previous_tools
+            ):
+                tools, follow_up, followed = previous_tools, True, previous
+                place_on_earlier_cloud(now, earlier_facts)
+                query = f"{previous[:500]} {question}"
+            break
     leans = bool(earlier) and not follow_up and leans_on(question)
     if leans:
         query = f"{earlier[-1][:500]} {question}"
@@ -209,6 +210,18 @@ def leans_on(question: str) -> bool:
             or is_follow_up(question))  # fmt: skip
 
 
+# What a turn must name to stand alone for a tool: the thing priced, the model sized
+_SUBJECT = {COST: ("instance_type", "accelerator", "requests_per_month"),
+            ACCELERATOR: ("params_billion", "accelerator", "instance_type")}  # fmt: skip
+
+
+def _unsubjected(tools: list[str], previous_tools: list[str], now: dict[str, Fact]) -> bool:
+    """Whether the turn's tools all ran before and it names none of their subjects."""
+    return set(tools) <= set(previous_tools) and all(
+        t in _SUBJECT and not any(f in now for f in _SUBJECT[t]) for t in tools
+    )
+
+
 def _is_follow_up(question: str, now: dict[str, Fact], previous_tools: list[str]) -> bool:
     relevant = any(f in REGISTRY[name].slots for name in previous_tools for f in now)
     if "cloud" in now and any(n in (COST, ACCELERATOR) for n in previous_tools):
@@ -251,7 +264,9 @@ def _call(
     if name == COST:
         args.pop("cloud", None)
         usable_layers = [f for f, where in layers if where == "this question" or follow_up]
-        job = next((f["one_off"] for f in usable_layers if "one_off" in f), None)
+        # the turn that gave the hours says whether they are a one-off job's
+        timed = next((f for f in usable_layers if "hours_per_month" in f), {})
+        job = timed.get("one_off")
         if job is not None and "hours_per_month" in args and "engineer_cost" not in args:
             args["ops_fraction"] = 0.0
             given["ops_fraction"] = (f'"{job.quote}": a one-off job, so no engineer time to run '

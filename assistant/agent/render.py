@@ -95,8 +95,12 @@ def cost(result: dict[str, Any], cite: Cite) -> list[str]:
     committed = (f" With {deal['plan']}: up to {deal['up_to_pct']:g}% off the compute, so from "
                  f"{money(deal['from_usd'])} a month at best (the provider's documented "
                  f"ceiling, {deal['source']}).") if deal else ""  # fmt: skip
+    if not deal and str(inputs.get("purchase") or "").startswith(("savings", "committed")):
+        committed = (f" No {_plan_words(str(inputs['purchase']))} rate or discount for {name} "
+                     "is in the snapshot, so that is the on-demand figure.")  # fmt: skip
     lines = [
         _cost_lead(result, best, by_cost, name, what, cheapest)
+        + committed
         + (
             f" Compared: {others}."
             if others and not cheapest
@@ -104,7 +108,7 @@ def cost(result: dict[str, Any], cite: Cite) -> list[str]:
             if others
             else ""
         )
-        + f"{committed} (Computed by `estimate_cost` from the price catalog.)",
+        + " (Computed by `estimate_cost` from the price catalog.)",
         "",
         "| platform | instance | total a month | cloud bill | arithmetic |",
         "|---|---|---:|---:|---|",
@@ -172,7 +176,8 @@ def _cost_lead(
         region = f" in {unit['region']}" if unit.get("region") else ""
         what = (
             f"{inputs['instance_count']} x {best['instance_type']}{region} at "
-            f"${unit['unit_price']:g} an hour x {inputs['hours_per_month']:g} hours"
+            f"${unit['unit_price']:g} an hour{' on spot' if 'spot' in unit['item'] else ''} "
+            f"x {inputs['hours_per_month']:g} hours"
             f"{' each' if inputs['instance_count'] > 1 else ''}"
             f"{months_said(inputs)}, {inputs['workload']}"
         )
@@ -191,6 +196,13 @@ def _cost_lead(
         f"**{label}: {name if cheapest else ''}{' at ' if cheapest else ''}"
         f"{money(_total(result, best))} {period}**{margin}: {what}."
     )
+
+
+def _plan_words(purchase: str) -> str:
+    """'savings-plan-3y' -> '3-year savings plan'; 'committed-1y' -> '1-year commitment'."""
+    kind, _, term = purchase.rpartition("-")
+    plan = "savings plan" if kind == "savings-plan" else "commitment"
+    return f"{term.removesuffix('y')}-year {plan}"
 
 
 def months_said(inputs: dict[str, Any]) -> str:
