@@ -174,3 +174,13 @@ def test_a_turn_that_changes_the_purchase_keeps_the_earlier_instance(
     # the earlier turn's fortnight was a one-off job; this turn's month around the clock is not
     assert "ops_fraction" not in args
     assert "a month" in lead_of(answer.text, 1)
+
+
+def test_a_question_for_the_machines_bill_gets_no_engineer_time(real_bot: Assistant) -> None:
+    q = "Our Mumbai EKS cluster runs three inf2.xlarge nodes 24/7. Monthly compute bill for them?"
+    asked = real_bot.ask(q)
+    assert asked.tool_calls[0].args["ops_fraction"] == 0
+    plain = real_bot.ask("Our Mumbai EKS cluster runs three inf2.xlarge nodes 24/7. Per month?")
+    assert "ops_fraction" not in plain.tool_calls[0].args
+    # the lead's figure is the cloud bill (nodes and the EKS fee), lower than with people
+    assert usd_amounts(lead_of(asked.text, 1))[0] < usd_amounts(lead_of(plain.text, 1))[0]

@@ -125,3 +125,20 @@ def test_aws_lambda_and_plain_words_are_no_other_provider() -> None:
         "we run on gcp in europe-west4",
     ):
         assert providers.elsewhere(normalise(text)) is None, text
+
+
+@pytest.mark.parametrize(
+    ("text", "hours", "months"),
+    [
+        ("8 hours a day for 3 months", 240.0, 3.0),  # the rate, for three months
+        ("roughly 40 hours a week for the next month", 173.3, 1.0),  # the rate, not 730
+        ("for the quarter if they just stay up the whole time", 730.0, 3.0),
+        ("a 36 hour fine-tune", 36.0, 1.0),
+        ("800 hours a month", 800.0, 1.0),  # an impossible rate stays as said, to be refused
+    ],
+)
+def test_a_rate_runs_over_the_stretch_of_time_stated_with_it(
+    text: str, hours: float, months: float
+) -> None:
+    got = durations.hours_per_month(normalise(text))
+    assert got is not None and (got[0], got[3]) == pytest.approx((hours, months))

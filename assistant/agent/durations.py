@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.agent.rules import Rule, read
+from assistant.agent.rules import Rule, collect
 
 HOURS_IN_MONTH = 730  # 24 x 365 / 12, the month the price tables use
 DAYS_IN_MONTH = 30
@@ -23,12 +23,12 @@ WEEKDAYS = re.compile(r"week ?days|business days|working days|week ?nights|"
                       r"weekdays? only|on weekdays")  # fmt: skip
 ALWAYS = (
     r"(?<!\w)(24\s*/\s*7|24x7|(?:a)?round the clock|all month|always[- ]on|"
-    r"non-?stop|all the time|continuously)\b"
+    r"non-?stop|all the time|the whole time|continuously)\b"
 )
 # "3 days", "a full quarter", "3 and a half days", "the whole year": (count, half, unit)
 PERIOD = (
     r"(?:(a|an|one|\d+(?:\.\d+)?)(\s+and\s+a\s+half)?\s*(?:(?:full|whole|entire)\s+)?|"
-    r"the\s+(?:whole|full|entire|coming|next)\s+)"
+    r"(?<!of )the\s+(?:(?:whole|full|entire|coming|next)\s+|(?=(?:quarter|year|month)\b)))"
     r"(hour|day|week|fortnight|month|quarter|year)s?\b"
 )
 LASTING = r"\b(?:for|over|lasts?|lasting|takes?|during|of)\s+(?:about\s+|around\s+|roughly\s+|~)?"
@@ -151,16 +151,20 @@ RULES: tuple[Rule, ...] = (
     Rule("hours.half_the_day", "hours_per_month", r"\bhalf (?:the|of the|a) day\b",
          lambda m, t: float(HOURS_IN_MONTH / 2),
          examples=(("busy half the day", 365.0),)),
-    Rule("hours.n_hour_job", "hours_per_month", r"\b" + N + r"\s*-\s*(?:hours?|hr|h)\b",
+    Rule("hours.n_hour_job", "hours_per_month",
+         r"\b" + N + r"(?:\s*-\s*(?:hours?|hr|h)\b|\s+hour(?=\s+(?!(?:a|an|per|each|every|of|on|"
+         r"in|at|for|and|or|to|x)\b)[a-z]))",
          lambda m, t: _hours(float(m.group(1))), priority=1,
-         examples=(("a 72-hour run", 72.0), ("our 48-hr fine-tune", 48.0))),
+         examples=(("a 72-hour run", 72.0), ("our 48-hr fine-tune", 48.0),
+                   ("for a 36 hour fine-tune", 36.0))),
     Rule("hours.for_a_period", "hours_per_month",
          LASTING + PERIOD,
          lambda m, t: _period(m, 1), priority=1,
          examples=(("for a week", 168.0), ("for 2 weeks", 336.0), ("lasts a fortnight", 336.0),
                    ("over 3 days", 72.0), ("for 48 hours", 48.0), ("for 2 months", 1460.0),
                    ("for a full quarter", 2190.0), ("running for a whole year", 8760.0),
-                   ("over the coming year", 8760.0), ("for 3 and a half days", 84.0))),
+                   ("over the coming year", 8760.0), ("for 3 and a half days", 84.0),
+                   ("for the quarter", 2190.0))),
     Rule("hours.a_period_of", "hours_per_month",
          r"\b(a|an|one|\d+(?:\.\d+)?)\s*(day|week|fortnight|month)s?\s+(?:of|long)\b",
          lambda m, t: _hours(_count(m.group(1)) * UNIT_HOURS[m.group(2)]), priority=1,
@@ -209,9 +213,33 @@ def months(hours: float, rule: str) -> float | None:
     return round(hours / HOURS_IN_MONTH, 2)
 
 
-def hours_per_month(text: str) -> tuple[float, str, str] | None:
-    """(hours, the words read, the rule's id) for the normalised `text`, or None."""
-    found = read(text, RULES).get("hours_per_month")
-    if found is None:
+# The rules that read a stretch of calendar time a rate can run over ("8 hours a day ... for
+# the quarter", "40 hours a week for the next month"), not a job's length in hours
+SPANS = frozenset({"hours.for_a_period", "hours.a_period_of", "hours.days_plain",
+                   "hours.n_day_job"})  # fmt: skip
+
+
+def hours_per_month(text: str) -> tuple[float, str, str, float] | None:
+    """(hours each month, the words read, the rule's id, months) for the normalised `text`,
+    or None. A rate stated with a stretch of time runs over it: per month for a stretch of
+    a month or more (months = its length), else the hours of the stretch it covers."""
+    found = sorted(collect(text, RULES, "hours_per_month"),
+                   key=lambda c: (-(c.end - c.start), -c.rule.priority, c.start))  # fmt: skip
+    if not found:
         return None
-    return float(found.value), text[found.start : found.end], found.rule.id
+    rate = next((c for c in found if c.rule.id in RATES), None)
+    span = next((c for c in found if c.rule.id in SPANS and float(c.value) >= 24), None)
+    if rate is not None and span is not None and float(rate.value) <= LONGEST_MONTH:
+        words = " ... ".join(
+            text[c.start : c.end] for c in sorted((rate, span), key=lambda c: c.start)
+        )
+        length = float(span.value)
+        if length >= HOURS_IN_MONTH:
+            return float(rate.value), words, rate.rule.id, round(length / HOURS_IN_MONTH, 2)
+        return _hours(float(rate.value) * length / HOURS_IN_MONTH), words, span.rule.id, 1.0
+    best = found[0]
+    hours = float(best.value)
+    spans = months(hours, best.rule.id)
+    if spans:
+        return float(HOURS_IN_MONTH), text[best.start : best.end], best.rule.id, spans
+    return hours, text[best.start : best.end], best.rule.id, 1.0

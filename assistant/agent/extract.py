@@ -120,26 +120,42 @@ def time_to_market(text: str) -> Fact | None:
 
 def hours_per_month(text: str) -> Fact | None:
     """Hours each instance runs in the month asked about: the duration rules
-    (`assistant.agent.durations`), the longest phrase that states one."""
+    (`assistant.agent.durations`), the longest phrase that states one, a rate over the
+    stretch of time stated with it."""
     found = _duration(text)
-    if found is None:
-        return None
-    spans = durations.months(found[0], found[2])
-    return Fact("hours_per_month", float(HOURS_IN_MONTH) if spans else found[0], found[1])
+    return Fact("hours_per_month", found[0], found[1]) if found else None
 
 
 def months(text: str) -> Fact | None:
     """Months a period longer than one spans ("for a full quarter" is 3): the figure asked
-    for is that many months around the clock."""
+    for is that many months of the hours read."""
     found = _duration(text)
-    spans = durations.months(found[0], found[2]) if found else None
-    return Fact("months", spans, found[1]) if found and spans else None
+    return Fact("months", found[3], found[1]) if found and found[3] != 1 else None
 
 
 _ENGINEER_TIME = re.compile(
     r"\b(engineer(?:s|ing)? (?:time|hours|cost)|ops (?:time|cost|effort)|people cost|salar\w*|"
     r"headcount|tco|total cost of ownership)\b"
 )
+
+
+# A question that asks for the machines' bill alone ("monthly compute bill for those
+# nodes", "the nodes alone", "what's that node going to cost?")
+_COMPUTE_ONLY = re.compile(
+    r"\b(?:compute (?:bill|cost|spend)s?|(?:nodes?|instances?|vms?|machines?) (?:alone|only)|"
+    r"just the (?:nodes?|instances?|vms?|compute)|(?:bill|cost)s? (?:for|of) (?:the|those|these|"
+    r"that|this|our) (?:\d+ )?(?:[\w.-]+ )?(?:nodes?|instances?|vms?|node pool)|(?:that|this|the) "
+    r"nodes?(?:'s)? (?:(?:is|are) )?(?:going to )?cost|node costs?|cloud bill)\b"
+)
+
+
+def compute_only(text: str) -> Fact | None:
+    """The question asks for the machines' bill, not the time to run them: no engineer time
+    (unless it names engineer time too)."""
+    m = _COMPUTE_ONLY.search(text)
+    if m is None or _ENGINEER_TIME.search(text):
+        return None
+    return Fact("compute_only", True, m.group(0))
 
 
 def one_off(text: str) -> Fact | None:

@@ -25,7 +25,7 @@ def facts(text: str) -> dict[str, Fact]:
         ex.hours_per_month, ex.spot, ex.mode, ex.requests_per_month, ex.avg_duration_ms,
         ex.memory_gb, ex.framework, ex.model_type, ex.latency, ex.custom_ops,
         ex.params_billion, ex.precision, ex.accelerator_word, ex.accelerator_count, ex.region,
-        ex.purchase, ex.one_off, ex.months,
+        ex.purchase, ex.one_off, ex.months, ex.compute_only,
     )  # fmt: skip
     for read in readers:
         fact = read(t)

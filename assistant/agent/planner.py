@@ -267,10 +267,15 @@ def _call(
         # the turn that gave the hours says whether they are a one-off job's
         timed = next((f for f in usable_layers if "hours_per_month" in f), {})
         job = timed.get("one_off")
+        bill = next((f["compute_only"] for f in usable_layers if "compute_only" in f), None)
         if job is not None and "hours_per_month" in args and "engineer_cost" not in args:
             args["ops_fraction"] = 0.0
             given["ops_fraction"] = (f'"{job.quote}": a one-off job, so no engineer time to run '
                                      "a cluster (say so to count it)")  # fmt: skip
+        elif bill is not None and "engineer_cost" not in args:
+            args["ops_fraction"] = 0.0
+            given["ops_fraction"] = (f'"{bill.quote}": the machines\' bill was asked, so no '
+                                     "engineer time (say so to count it)")  # fmt: skip
     training = args.get("workload") == "training"
     if name == ACCELERATOR and training and args.get("precision") in ("int8", "int4"):
         args.pop("precision")
