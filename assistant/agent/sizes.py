@@ -40,7 +40,7 @@ def _size(m: re.Match[str], text: str) -> float | None:
     if unit in ("b", "bn", "billion"):
         return value
     if named:  # "350m" or "2t" alone are not sizes ("2t tokens", "$5m")
-        return value * _SIZE_UNITS[unit]
+        return round(value * _SIZE_UNITS[unit], 6)  # 350 x 0.001 is 0.35, not 0.35000000000000003
     return None
 
 
