@@ -150,8 +150,13 @@ def test_the_stream_yields_the_lead_first_and_joins_to_the_text(real_bot: Assist
 
 
 def test_the_lead_names_the_purchase_option_it_priced(real_bot: Assistant) -> None:
-    spot = lead_of(real_bot.ask("ten g5.2xlarge spot instances in Stockholm for 40 hours?").text, 1)
+    asked = real_bot.ask("ten g5.2xlarge spot instances in Stockholm for 40 hours?")
+    spot = lead_of(asked.text, 1)
     assert "on spot" in spot and "eu-north-1" in spot, spot
+    assert asked.tool_calls[0].args["mode"] == "batch"  # no serving stated: work spot suits
+    endpoint = real_bot.ask("a real-time g5.2xlarge endpoint on spot in Stockholm, per month?")
+    assert "on spot" not in lead_of(endpoint.text, 1)  # serving on spot is refused, in words
+    assert "not real-time inference" in endpoint.text
     plan = real_bot.ask("6 g5.2xlarge in Oregon 24/7 on a 3-year savings plan: per month?")
     lead = lead_of(plan.text, 2)
     # no AWS savings-plan rate is in the snapshot: the lead says its figure is on demand

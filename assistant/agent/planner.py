@@ -267,6 +267,12 @@ def _call(
         # the turn that gave the hours says whether they are a one-off job's
         timed = next((f for f in usable_layers if "hours_per_month" in f), {})
         job = timed.get("one_off")
+        if args.get("spot") is True and "workload" not in args and "mode" not in args:
+            # spot asked with no serving stated ("spot VMs?", "ten spot instances for 40
+            # hours"): work that tolerates a reclaim, priced as batch, not refused as serving
+            args["mode"] = "batch"
+            given["mode"] = ("spot asked with no workload stated: priced as batch work (say "
+                             "real-time to price an endpoint)")  # fmt: skip
         bill = next((f["compute_only"] for f in usable_layers if "compute_only" in f), None)
         if job is not None and "hours_per_month" in args and "engineer_cost" not in args:
             args["ops_fraction"] = 0.0

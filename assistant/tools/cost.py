@@ -138,15 +138,10 @@ def estimate_cost(
             if moved:
                 notes.append(moved)
     aws_row, gcp_row, azure_row = (rows.get(c) for c in ("aws", "gcp", "azure"))
-    # spot asked for a workload the question did not state (a bare VM, "spot VMs?") is
-    # priced as asked, with the caution; for stated real-time serving it is refused
-    unstated = any(a.startswith("workload = ") for a in assumptions)
-    spot_allowed = req.spot and (req.workload == "training" or req.mode == "batch" or unstated)
-    if spot_allowed and unstated and req.workload != "training" and req.mode != "batch":
-        notes.append(
-            "priced on spot as asked: spot capacity can be reclaimed at short notice, so it "
-            "suits training and batch work, not a real-time endpoint."
-        )
+    spot_allowed = req.spot and (req.workload == "training" or req.mode == "batch")
+    if spot_allowed:
+        notes.append("spot capacity can be reclaimed at short notice: checkpoint long jobs, and "
+                     "keep real-time serving on on-demand capacity.")  # fmt: skip
     if req.spot and not spot_allowed:
         notes.append(
             "spot is for training and batch work, not real-time inference: capacity "
