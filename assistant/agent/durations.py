@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.agent.rules import Rule, collect
+from assistant.agent.rules import Rule, collect, longest
 
 HOURS_IN_MONTH = 730  # 24 x 365 / 12, the month the price tables use
 DAYS_IN_MONTH = 30
@@ -223,8 +223,7 @@ def hours_per_month(text: str) -> tuple[float, str, str, float] | None:
     """(hours each month, the words read, the rule's id, months) for the normalised `text`,
     or None. A rate stated with a stretch of time runs over it: per month for a stretch of
     a month or more (months = its length), else the hours of the stretch it covers."""
-    found = sorted(collect(text, RULES, "hours_per_month"),
-                   key=lambda c: (-(c.end - c.start), -c.rule.priority, c.start))  # fmt: skip
+    found = sorted(collect(text, RULES, "hours_per_month"), key=longest, reverse=True)
     if not found:
         return None
     rate = next((c for c in found if c.rule.id in RATES), None)

@@ -144,7 +144,7 @@ def _period(result: dict[str, Any]) -> str:
     """'a month', or 'for the job' when the question priced a one-off run (no engineer
     time to run it, so the planner set ops_fraction to 0)."""
     inputs = result["inputs"]
-    months = float(inputs.get("months") or 1)
+    months = _months(inputs)
     if months != 1:
         whole = months.is_integer()
         return ("for the year" if months == 12 else f"for the {months:g} months" if whole
@@ -156,7 +156,12 @@ def _period(result: dict[str, Any]) -> str:
 
 def _total(result: dict[str, Any], option: dict[str, Any]) -> float:
     """An option's figure for the period asked: its month times the months."""
-    return float(option["monthly_usd"]) * float(result["inputs"].get("months") or 1)
+    return float(option["monthly_usd"]) * _months(result["inputs"])
+
+
+def _months(inputs: dict[str, Any]) -> float:
+    """The months the question asked about (1 unless it named a longer period)."""
+    return float(inputs.get("months") or 1)
 
 
 def _cost_lead(
@@ -207,7 +212,7 @@ def _plan_words(purchase: str) -> str:
 
 def months_said(inputs: dict[str, Any]) -> str:
     """' a month x 3 months' where the question's period is longer than a month."""
-    months = float(inputs.get("months") or 1)
+    months = _months(inputs)
     return f" a month x {months:g} months" if months != 1 else ""
 
 
