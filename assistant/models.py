@@ -151,6 +151,7 @@ class Grade(BaseModel):
     """What `Assistant.grade` returns for an interview answer."""
 
     score: float = Field(ge=0, le=10)
+    summary: str = Field("", description="One sentence explaining the score.")
     covered: list[str] = Field(default_factory=list)
     missed: list[str] = Field(default_factory=list)
     feedback: str = ""

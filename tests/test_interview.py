@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from assistant import Assistant
 from assistant.evaluation import spearman
 from assistant.interview import InterviewSession, load_bank
-from assistant.interview.grader import fluency
+from assistant.interview.units import LIST_DENSITY, relation_density
 
 BANK = load_bank(KNOWLEDGE)
 CALIBRATION = [
@@ -144,7 +144,7 @@ def test_keyword_salad_scores_below_a_weak_honest_answer(real_bot: Assistant) ->
         "I would look at sharing instances between models, since small models waste a "
         "whole endpoint each."
     )
-    assert fluency(salad) < 0.5
+    assert relation_density(salad) < LIST_DENSITY
     assert real_bot.grade(q, salad).score < real_bot.grade(q, honest).score
 
 

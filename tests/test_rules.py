@@ -20,6 +20,7 @@ from assistant.agent import (
 )
 from assistant.agent.extract import normalise
 from assistant.agent.rules import Candidate, Rule, read
+from assistant.interview import cues
 
 
 def _default(rules: tuple[Rule, ...]) -> Callable[[str], dict[str, Candidate]]:
@@ -39,6 +40,10 @@ FAMILIES: dict[str, tuple[tuple[Rule, ...], Callable[[str], dict[str, Candidate]
     "money": (money.RULES, money.read_money),
     "names": (names.RULES, names.read_names),
     "providers": (providers.RULES, _default(providers.RULES)),
+    "interview.reason": (cues.REASON, _default(cues.REASON)),
+    "interview.relation": (cues.RELATION, _default(cues.RELATION)),
+    "interview.action": (cues.ACTION, _default(cues.ACTION)),
+    "interview.overclaim": (cues.OVERCLAIM, _default(cues.OVERCLAIM)),
 }
 ALL = [(family, rule) for family, (rules, _) in FAMILIES.items() for rule in rules]
 

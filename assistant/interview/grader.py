@@ -1,25 +1,26 @@
-"""Grading an interview answer against a question's rubric, by meaning.
+"""Grading an interview answer against a question's rubric: content first, the same for
+prose, bullets and notes.
 
 The rule, in full:
-1. The answer is cut into sentences (at most `MAX_SENTENCES`); a sentence that repeats the
-   question (cosine >= `ECHO_COSINE`) says nothing and is dropped.
-2. A key point's match is the cosine similarity (all-MiniLM-L6-v2) between an answer
-   sentence and the point or one of its phrasings, lifted by lexical cues: the share of the
-   point's content words the sentence contains, weighted `LEXICAL_WEIGHT`. Points take
-   their best sentences greedily, best match first, and one sentence serves at most
-   `POINTS_PER_SENTENCE` points (or one per `WORDS_PER_POINT` words of a longer sentence).
-   A sentence longer than `CLAUSE_SPLIT_WORDS` words is also matched clause by clause.
-   Credit rises linearly from 0 at `CREDIT_FLOOR` to 1 at `CREDIT_FULL`; a point with
-   credit >= 0.5 counts as covered.
-3. A misconception is stated when an answer sentence matches it (the claim or a phrasing)
-   with cosine >= `MISCONCEPTION_COSINE`, matches it better than any key point, and does
-   not negate an affirmative claim ("never use spot for real-time endpoints" corrects the
-   misconception rather than stating it).
-4. Fluency: keyword salad is not an answer. The share of function words ("the", "is",
-   "because", ...) in the answer, divided by `FLUENT_SHARE`, caps at 1 and scales the score;
-   below `SENTENCE_SHARE` it is scaled again, down to 0 at `SALAD_SHARE`.
-5. score = 10 x fluency x (sum of weight x credit) / (sum of weights) - the penalties of the
-   misconceptions stated, clipped to 0-10 and rounded to a half point.
+1. The answer is cut into units (`units.py`): sentences, bullet lines and notes, the
+   clauses of a long sentence, the items of a list. A sentence that repeats the question
+   (cosine >= `ECHO_COSINE`) says nothing and is dropped; so is a sentence said twice.
+2. A key point's match is the cosine similarity (all-MiniLM-L6-v2) between a unit and the
+   point or one of its phrasings, lifted by the share of the point's content words the
+   unit contains (weight `LEXICAL_WEIGHT`). Points take their best units greedily, best
+   match first; one sentence serves at most `POINTS_PER_SENTENCE` points (one per
+   `WORDS_PER_POINT` words of a longer one), one list item one point.
+3. A point's credit rises linearly from 0 at `CREDIT_FLOOR` to 1 at `CREDIT_FULL`, times
+   what the unit does with it: stated with a reason or a consequence, 1; stated, `STATED`;
+   only named (a term in a list), `NAMED`. A point with credit >= `COVERED` is covered.
+4. Errors: a misconception stated (a unit matching one of the rubric's myths with cosine
+   >= `MISCONCEPTION_COSINE`, closer to it than to any key point, using `MYTH_WORDS` of
+   the words in which the myth departs from the key points, and not negating it)
+   costs its penalty; a sentence making an extreme claim ("always", "free", "no
+   downside") that no key point makes costs `OVERCLAIM_PENALTY`.
+5. score = 10 x (sum of weight x credit) / (sum of weights) - the errors' cost, but never
+   below `KEPT_SHARE` of the content's score (a point listed under "Strong" always earns
+   something), clipped to 0-10 and rounded to a half point.
 """
 
 from __future__ import annotations
@@ -28,46 +29,38 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from assistant.interview.bank import Point, Question, SourceRef
+from assistant.interview import cues
+from assistant.interview.bank import Misconception, Point, Question, SourceRef
+from assistant.interview.units import Unit, sentences, units
 from assistant.models import Grade
 from assistant.retrieval import tokenize
-from assistant.text import split_sentences
 
 if TYPE_CHECKING:
     from assistant.services import Services
 
-MAX_SENTENCES = 60
 MAX_ANSWER_CHARS = 20_000
 ECHO_COSINE = 0.9
 LEXICAL_WEIGHT = 0.25
 CREDIT_FLOOR = 0.38
 CREDIT_FULL = 0.62
-MISCONCEPTION_COSINE = 0.68
+STATED = 0.85
+NAMED = 0.5
+COVERED = 0.4
+MISCONCEPTION_COSINE = 0.65
+MISCONCEPTION_MARGIN = 0.0  # closer to the myth than to any key point by this much
+MYTH_WORDS = 2  # and using this many of the words in which the myth departs from the points
+OVERCLAIM_PENALTY = 1.0
+KEPT_SHARE = 0.25
 POINTS_PER_SENTENCE = 2
 WORDS_PER_POINT = 12
-CLAUSE_SPLIT_WORDS = 15
-FLUENT_SHARE = 0.30
-# A rubric's own words strung together carry 5-17% function words (the "and", "than",
-# "with" inside its points); the calibration set's honest answers carry 32% or more, and a
-# terse honest sentence ("Use spot for training and checkpoint often.") 29%.
-SALAD_SHARE = 0.12
-SENTENCE_SHARE = 0.20
 BANK_MATCH_COSINE = 0.85  # a question this close to a bank question uses its rubric
 DERIVED_POINTS = 5
 
-_FUNCTION_WORDS = frozenset(
-    """a an the is are was were be been being to of in on at for with by from as and or but
-    if then so because that this these those it its they them their we you i he she do does
-    did not no can could should would will may might must have has had which who when where
-    why how than more most very also only just into over under about between each any all
-    some there here what while""".split()
-)
 _NEGATION = re.compile(
     r"\b(not|never|no|avoid|don't|dont|doesn't|shouldn't|isn't|aren't|won't|can't|cannot|"
     r"instead of|rather than|bad idea|mistake|myth|wrong)\b",
     re.I,
 )
-_CLAUSE = re.compile(r",\s*(?:and|but|so|while|whereas)?\s*|\s+(?:and|but|while|whereas)\s+")
 
 
 @dataclass
@@ -75,93 +68,98 @@ class PointResult:
     point: Point
     credit: float
     match: float
-    sentence: str
+    unit: Unit | None
+
+    @property
+    def reasoned(self) -> bool:
+        return self.unit is not None and self.unit.reasoned and self.credit >= COVERED
 
 
-def sentences(answer: str) -> list[str]:
-    """The answer's sentences of three words or more, each once (saying a sentence again
-    adds nothing), at most `MAX_SENTENCES`."""
-    parts = [re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", p).strip()
-             for p in split_sentences(answer, notes=True)]  # fmt: skip
-    seen: set[str] = set()
-    out = []
-    for part in parts:
-        key = " ".join(re.findall(r"\w+", part.lower()))
-        if len(part.split()) >= 3 and key not in seen:
-            seen.add(key)
-            out.append(part)
-            if len(out) == MAX_SENTENCES:
-                break
-    return out
+@dataclass
+class Findings:
+    """What the grader found in an answer, before it is put into words."""
+
+    results: list[PointResult]
+    stated: list[tuple[Misconception, str]]
+    overclaimed: list[tuple[str, list[str]]]  # (sentence, the extreme words in it)
+    content: float  # 0-10, from the points alone
+    score: float
+    notes: list[str]
 
 
-def fluency(answer: str) -> float:
-    words = re.findall(r"[a-z']+", answer.lower())
-    if len(words) < 3:
-        return 0.0
-    share = sum(w in _FUNCTION_WORDS for w in words) / len(words)
-    salad = min(1.0, max(0.0, (share - SALAD_SHARE) / (SENTENCE_SHARE - SALAD_SHARE)))
-    return min(1.0, share / FLUENT_SHARE) * salad
-
-
-def _lexical(point: Point, sentence: str) -> float:
+def _lexical(point: Point, text: str) -> float:
     wanted = set(tokenize(point.point))
-    return len(wanted & set(tokenize(sentence))) / len(wanted) if wanted else 0.0
+    return len(wanted & set(tokenize(text))) / len(wanted) if wanted else 0.0
+
+
+def _ramp(value: float) -> float:
+    return min(1.0, max(0.0, (value - CREDIT_FLOOR) / (CREDIT_FULL - CREDIT_FLOOR)))
 
 
 def _match_points(
-    bot: Services, points: list[Point], said: list[str], s_vecs: Any
-) -> tuple[list[PointResult], list[float]]:
-    """Each point's best sentence, with one sentence counting for at most
-    `POINTS_PER_SENTENCE` points (a vague sentence cannot cover the whole rubric); and each
-    sentence's best cosine to any key point."""
-    if not said:
-        return [PointResult(p, 0.0, 0.0, "") for p in points], []
-    import numpy as np
-
-    # A long sentence is also judged clause by clause, so each thing it lists can match.
-    units, owner = list(said), list(range(len(said)))
-    for i, sentence in enumerate(said):
-        if len(sentence.split()) > CLAUSE_SPLIT_WORDS:
-            for clause in _CLAUSE.split(sentence):
-                if len(clause.split()) >= 3:
-                    units.append(clause)
-                    owner.append(i)
-    u_vecs = s_vecs
-    if len(units) > len(said):
-        u_vecs = np.vstack([s_vecs, bot.embedder.embed(units[len(said) :])])
+    bot: Services, points: list[Point], us: list[Unit], u_vecs: Any
+) -> tuple[list[PointResult], list[float], list[str]]:
+    """Each point's best unit under the per-sentence caps; and per unit its best raw cosine
+    to any key point (a unit closer to a point than to a myth is stating the point) and
+    that point's text."""
+    if not us:
+        return [PointResult(p, 0.0, 0.0, None) for p in points], [], []
+    on_point = [0.0] * len(us)
+    nearest = [""] * len(us)
     lifted: list[list[float]] = []
-    on_point = [0.0] * len(said)
     for point in points:
         targets = bot.embedder.embed([point.point, *point.phrasings])
         best = (u_vecs @ targets.T).max(axis=1)
-        per_sentence = [0.0] * len(said)
-        raw = [0.0] * len(said)
-        for u, i in enumerate(owner):
-            value = float(best[u]) + LEXICAL_WEIGHT * _lexical(point, units[u])
-            per_sentence[i] = max(per_sentence[i], value)
-            raw[i] = max(raw[i], float(best[u]))
-        on_point = [max(a, b) for a, b in zip(on_point, raw, strict=True)]
-        lifted.append(per_sentence)
+        lifted.append(
+            [float(best[j]) + LEXICAL_WEIGHT * _lexical(point, u.text) for j, u in enumerate(us)]
+        )
+        for j in range(len(us)):
+            if float(best[j]) > on_point[j]:
+                on_point[j], nearest[j] = float(best[j]), point.point
+    # a sentence serves as many points as it has clauses or items (a comma-separated
+    # sentence says what the same lines as bullets say), or one per WORDS_PER_POINT words
+    words: dict[int, int] = {}
+    parts: dict[int, int] = {}
+    for u in us:
+        words[u.sentence] = max(words.get(u.sentence, 0), len(u.text.split()))
+        parts[u.sentence] = parts.get(u.sentence, 0) + 1
+    cap = {i: max(POINTS_PER_SENTENCE, words[i] // WORDS_PER_POINT, parts[i] - 1 or 1)
+           for i in words}  # fmt: skip
     pairs = sorted(
-        ((lifted[p][i], p, i) for p in range(len(points)) for i in range(len(said))),
+        ((lifted[p][j], p, j) for p in range(len(points)) for j in range(len(us))),
         reverse=True,
     )
-    used = [0] * len(said)
-    # A long sentence listing several things may cover several points; a short one cannot.
-    cap = [max(POINTS_PER_SENTENCE, len(s.split()) // WORDS_PER_POINT) for s in said]
+    used_sentence: dict[int, int] = {}
+    used_item: set[int] = set()
     chosen: dict[int, tuple[float, int]] = {}
-    for value, p, i in pairs:
-        if p in chosen or used[i] >= cap[i]:
+    for value, p, j in pairs:
+        i = us[j].sentence
+        if p in chosen or used_sentence.get(i, 0) >= cap[i]:
             continue
-        chosen[p] = (value, i)
-        used[i] += 1
+        if not us[j].claim and j in used_item:
+            continue
+        chosen[p] = (value, j)
+        used_sentence[i] = used_sentence.get(i, 0) + 1
+        if not us[j].claim:
+            used_item.add(j)
+    reasoned = {u.sentence for u in us if u.reasoned}
+    # Terms that fit the question name its points; a list of the topic's buzzwords names
+    # few of them: named credit is scaled by the share of the terms that fit some point.
+    terms = [j for j, u in enumerate(us) if not u.claim]
+    fitting = sum(max(_ramp(lifted[p][j]) for p in range(len(points))) >= 0.5 for j in terms)
+    precision = fitting / len(terms) if terms else 1.0
     results = []
     for p, point in enumerate(points):
-        value, i = chosen.get(p, (0.0, -1))
-        credit = min(1.0, max(0.0, (value - CREDIT_FLOOR) / (CREDIT_FULL - CREDIT_FLOOR)))
-        results.append(PointResult(point, credit, value, said[i] if i >= 0 else ""))
-    return results, on_point
+        value, j = chosen.get(p, (0.0, -1))
+        if j < 0:
+            results.append(PointResult(point, 0.0, 0.0, None))
+            continue
+        unit = us[j]
+        if unit.claim and unit.sentence in reasoned and not unit.reasoned:
+            unit = Unit(unit.text, unit.sentence, claim=True, reasoned=True)
+        factor = (1.0 if unit.reasoned else STATED) if unit.claim else NAMED * precision
+        results.append(PointResult(point, _ramp(value) * factor, value, unit))
+    return results, on_point, nearest
 
 
 def grade(bot: Services, question: str, answer: str) -> Grade:
@@ -173,63 +171,137 @@ def grade(bot: Services, question: str, answer: str) -> Grade:
     return grade_with(bot, rubric_for(bot, question), answer)
 
 
+def assess(
+    bot: Services, rubric: Question, answer: str, context: list[Point] | None = None
+) -> Findings:
+    """The points an answer covers, the errors it makes, and its score."""
+    if not isinstance(answer, str):
+        raise ValueError(f"answer must be a string, got {type(answer).__name__}")
+    notes: list[str] = []
+    if len(answer) > MAX_ANSWER_CHARS:
+        notes.append(f"only the first {MAX_ANSWER_CHARS:,} characters of the answer were graded")
+        answer = answer[:MAX_ANSWER_CHARS]
+    embed = bot.embedder.embed
+    us = units(answer)
+    said = sentences(answer)
+    if us:
+        # the question and each of its sentences: a question of two sentences pasted back
+        # comes back as two sentences, neither of them the whole question
+        asked = [rubric.question, *(s for s in sentences(rubric.question) if s != rubric.question)]
+        vectors = embed([*asked, *said])
+        echo = (vectors[len(asked) :] @ vectors[: len(asked)].T).max(axis=1)
+        echoed = {i for i in range(len(said)) if float(echo[i]) >= ECHO_COSINE}
+        if echoed:
+            notes.append("sentences that repeat the question were not counted")
+        us = [u for u in us if u.sentence not in echoed]
+    u_vecs = embed([u.text for u in us]) if us else None
+    results, on_point, nearest = _match_points(bot, rubric.points, us, u_vecs)
+    if context and us:
+        _, also, near_also = _match_points(bot, context, us, u_vecs)
+        for j in range(len(us)):
+            if also[j] > on_point[j]:
+                on_point[j], nearest[j] = also[j], near_also[j]
+    stated = _misconceptions(bot, rubric, us, u_vecs, (on_point, nearest), context)
+    if stated and u_vecs is not None:
+        # a sentence stating a myth is no evidence for a key point: match without it
+        wrong = {text for _, text in stated}
+        keep = [j for j, u in enumerate(us) if u.text not in wrong]
+        us, u_vecs = [us[j] for j in keep], u_vecs[keep]
+        results, _, _ = _match_points(bot, rubric.points, us, u_vecs)
+    overclaimed = _overclaims(rubric, us, stated)
+    total = sum(r.point.weight for r in results)
+    content = 10 * sum(r.point.weight * r.credit for r in results) / total if total else 0.0
+    cost = sum(w.penalty for w, _ in stated) + OVERCLAIM_PENALTY * len(overclaimed)
+    raw = max(content - cost, KEPT_SHARE * content)
+    score = round(max(0.0, min(10.0, raw)) * 2) / 2
+    if any(r.credit >= COVERED for r in results) and score == 0:
+        score = 0.5
+    return Findings(results, stated, overclaimed, content, score, notes)
+
+
+def _stem(word: str) -> str:
+    """A light stem, so "billing", "billed" and "bills" are one word."""
+    for end in ("ing", "ed", "es", "s"):
+        if len(word) > len(end) + 3 and word.endswith(end):
+            return word[: -len(end)]
+    return word
+
+
+def _words_of(texts: list[str]) -> set[str]:
+    return {_stem(w) for t in texts for w in tokenize(t)}
+
+
+def _misconceptions(
+    bot: Services,
+    rubric: Question,
+    us: list[Unit],
+    u_vecs: Any,
+    near: tuple[list[float], list[str]],
+    context: list[Point] | None = None,
+) -> list[tuple[Misconception, str]]:
+    """The myths the answer states. A myth sits on the same subject as the truth, so
+    meaning alone cannot tell them apart: a unit states one when it means it and also
+    says it the myth's way: it uses `MYTH_WORDS` of the words in which the myth departs
+    from every key point, or it affirms what the key point nearest to it denies ("put
+    real-time endpoints on spot" against "real-time endpoints should not run on spot")."""
+    on_point, nearest = near
+    stated: list[tuple[Misconception, str]] = []
+    if not us:
+        return stated
+    # the question's words are the myth's subject, the key points' words the truth
+    truth = _words_of([rubric.question, *(t for p in [*rubric.points, *(context or [])]
+                                          for t in (p.point, *p.phrasings))])  # fmt: skip
+    claims_at = [j for j, u in enumerate(us) if u.claim]
+    for wrong in rubric.misconceptions:
+        claims = [wrong.claim, *wrong.phrasings]
+        sims = u_vecs @ bot.embedder.embed(claims).T  # units x claims
+        for j in claims_at:
+            k = int(sims[j].argmax())
+            # "Never use spot for real-time" corrects "use spot for real-time"; and a
+            # unit closer to a key point than to the myth is stating the point.
+            text = us[j].text
+            correction = bool(_NEGATION.search(text)) and not _NEGATION.search(claims[k])
+            closer = sims[j, k] > on_point[j] + MISCONCEPTION_MARGIN
+            # the words of the claim and of the wording the unit is closest to
+            departs = _words_of([wrong.claim, claims[k]]) - truth
+            if len(departs) >= MYTH_WORDS:  # the myth departs in its words
+                said_so = len(departs & _words_of([text])) >= MYTH_WORDS
+            else:  # it departs in its polarity
+                said_so = not _NEGATION.search(text) and bool(_NEGATION.search(nearest[j]))
+            if sims[j, k] >= MISCONCEPTION_COSINE and closer and said_so and not correction:
+                stated.append((wrong, text))
+                break
+    return stated
+
+
+def _overclaims(
+    rubric: Question, us: list[Unit], stated: list[tuple[Misconception, str]]
+) -> list[tuple[str, list[str]]]:
+    """Sentences with an extreme claim of a kind no key point makes (a sentence already
+    named as a misconception is not counted twice)."""
+    backed = {kind for p in rubric.points for kind in cues.overclaims(p.point)}
+    named = {text for _, text in stated}
+    out: list[tuple[str, list[str]]] = []
+    seen: set[int] = set()
+    for u in us:
+        if u.sentence in seen or not u.claim or u.text in named:
+            continue
+        kinds = [k for k in cues.overclaims(u.text) if k not in backed]
+        if kinds:
+            seen.add(u.sentence)
+            out.append((u.text, kinds))
+    return out
+
+
 def grade_with(
     bot: Services, rubric: Question, answer: str, context: list[Point] | None = None
 ) -> Grade:
     """Grade `answer` against a given rubric (a bank question, or one point to probe).
     `context`: more correct points (a follow-up's parent question) that a sentence may be
     stating instead of a misconception."""
-    if not isinstance(answer, str):
-        raise ValueError(f"answer must be a string, got {type(answer).__name__}")
-    question = rubric.question
-    notes: list[str] = []
-    if len(answer) > MAX_ANSWER_CHARS:
-        notes.append(f"only the first {MAX_ANSWER_CHARS:,} characters of the answer were graded")
-        answer = answer[:MAX_ANSWER_CHARS]
-    embed = bot.embedder.embed
-    said = sentences(answer)
-    if said:
-        # the question and each of its sentences: a question of two sentences pasted back
-        # comes back as two sentences, neither of them the whole question
-        asked = [question, *(s for s in sentences(question) if s != question)]
-        vectors = embed([*asked, *said])
-        q_vecs, s_vecs = vectors[: len(asked)], vectors[len(asked) :]
-        echo = (s_vecs @ q_vecs.T).max(axis=1)
-        keep = [i for i in range(len(said)) if float(echo[i]) < ECHO_COSINE]
-        if len(keep) < len(said):
-            notes.append("sentences that repeat the question were not counted")
-        said = [said[i] for i in keep]
-        s_vecs = s_vecs[keep]
-    results, on_point = _match_points(bot, rubric.points, said, s_vecs if said else None)
-    if context and said:
-        _, also = _match_points(bot, context, said, s_vecs)
-        on_point = [max(a, b) for a, b in zip(on_point, also, strict=True)]
-    stated = []
-    for wrong in rubric.misconceptions:
-        if not said:
-            break
-        claims = [wrong.claim, *wrong.phrasings]
-        sims = s_vecs @ embed(claims).T  # sentences x claims
-        for i in range(len(said)):
-            j = int(sims[i].argmax())
-            # "Never use spot for real-time" corrects "use spot for real-time"; and a
-            # sentence closer to a key point than to the myth is stating the point.
-            correction = bool(_NEGATION.search(said[i])) and not _NEGATION.search(claims[j])
-            if sims[i, j] >= MISCONCEPTION_COSINE and sims[i, j] > on_point[i] and not correction:
-                stated.append((wrong, said[i]))
-                break
-    flow = fluency(answer)
-    total = sum(r.point.weight for r in results)
-    earned = sum(r.point.weight * r.credit for r in results)
-    penalty = sum(w.penalty for w, _ in stated)
-    raw = 10 * flow * earned / total - penalty if total else 0.0
-    score = round(max(0.0, min(10.0, raw)) * 2) / 2
-    if flow < 1 and said:
-        notes.append(
-            f"the answer reads as a list of terms more than sentences (fluency {flow:.2f}), "
-            "which scales the score down"
-        )
-    return _grade(bot, rubric, results, stated, score, notes)
+    from assistant.interview.feedback import render
+
+    return render(bot, rubric, assess(bot, rubric, answer, context))
 
 
 def rubric_for(bot: Services, question: str) -> Question:
@@ -284,50 +356,4 @@ def derived_rubric(bot: Services, question: str) -> Question:
         question=question,
         points=points[:DERIVED_POINTS],
         derived=True,
-    )
-
-
-def _grade(
-    bot: Services,
-    rubric: Question,
-    results: list[PointResult],
-    stated: list[Any],
-    score: float,
-    notes: list[str],
-) -> Grade:
-    from assistant.agent.offline import CitationBook
-
-    book = CitationBook(bot)
-
-    def cite(refs: list[SourceRef]) -> str:
-        return " ".join(m for m in (book.section(r.source, r.heading) for r in refs) if m)
-
-    covered = [r for r in results if r.credit >= 0.5]
-    missed = [r for r in results if r.credit < 0.5]
-    lines = [f"**Score: {score:g} / 10**"]
-    if rubric.derived:
-        lines.append(
-            "This question is not in the interview bank; it was graded against points "
-            "taken from the guidance retrieval found for it."
-        )
-    if covered:
-        lines += ["", "Strong:"] + [f"- {r.point.point} {cite(r.point.sources)}" for r in covered]
-    if missed:
-        lines += ["", "To add:"] + [f"- {r.point.point} {cite(r.point.sources)}" for r in missed]
-    if stated:
-        lines += ["", "Careful, this is a common misconception:"]
-        for wrong, sentence in stated:
-            marker = cite(wrong.sources)
-            lines.append(f'- You said "{sentence}". Not so: "{wrong.claim}" is a myth. {marker}')
-    if notes:
-        lines += ["", "Notes:"] + [f"- {n}" for n in notes]
-    lines += ["", "A model answer:", ""]
-    ordered = sorted(rubric.points, key=lambda p: -p.weight)
-    lines.append(" ".join(f"{p.point} {cite(p.sources)}".strip() for p in ordered))
-    return Grade(
-        score=score,
-        covered=[r.point.point for r in covered],
-        missed=[r.point.point for r in missed],
-        feedback="\n".join(line.rstrip() for line in lines),
-        citations=book.citations,
     )

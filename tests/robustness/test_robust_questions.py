@@ -23,7 +23,6 @@ import yaml
 from assistant import Assistant
 from assistant.battery.reading import lead_of
 from assistant.interview import load_bank
-from assistant.interview.grader import _FUNCTION_WORDS
 from assistant.models import Answer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -285,6 +284,13 @@ SALADS = (
 )
 REPEATED = ("inference-cost-reduce", "tpu-vs-gpu-when")
 BIG = 200_000
+
+
+# the commonest English function words, to check that a made-up salad is not prose
+_FUNCTION_WORDS = frozenset(
+    "a an the is are was were be to of in on at for with by from as and or but if so "
+    "because that this it they we you not no can should will than".split()
+)
 
 
 def _salad(question_id: str) -> str:
