@@ -12,11 +12,11 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from assistant import cli_eval, cli_prices, cli_tools
+from assistant import cli_eval, cli_interview, cli_prices, cli_tools
 from assistant.cli_console import _assistant, _error, _fail, err, out
 from assistant.errors import MlinfraError
 
@@ -33,6 +33,7 @@ app = typer.Typer(
 cli_eval.register(app)  # `mlinfra eval`
 cli_prices.register(app)  # `mlinfra prices`
 cli_tools.register(app)  # `mlinfra choose`, `cost`, `accelerator`
+cli_interview.register(app)  # `mlinfra interview`
 
 
 def _print_answer(answer: Answer, verbose: bool = False) -> None:
@@ -143,108 +144,6 @@ def chat(
             {"role": "user", "content": question},
             {"role": "assistant", "content": answer.text},
         ]
-
-
-def _read_answer(prompt: str) -> str | None:
-    """Lines until an empty one; None at end of input."""
-    out.print(f"[bold cyan]{prompt}[/] [dim](end with an empty line)[/]")
-    lines: list[str] = []
-    while True:
-        try:
-            line = input()
-        except (EOFError, KeyboardInterrupt):
-            return "\n".join(lines) if lines else None
-        if not line.strip():
-            return "\n".join(lines)
-        lines.append(line)
-
-
-def _print_summary(summary: dict[str, Any]) -> None:
-    from rich.markdown import Markdown
-
-    lines = [f"## Session summary: {summary['answered']} of {summary['of']} answered"]
-    if summary["overall"] is not None:
-        lines.append(f"Overall: **{summary['overall']} / 10**")
-    lines += [f"- {topic}: {score} / 10" for topic, score in summary["by_topic"].items()]
-    if summary["weakest"]:
-        lines += ["", "Weakest points, and what to read:"]
-        for w in summary["weakest"]:
-            lines.append(f"- {w['point']} (read: {'; '.join(w['read'])})")
-    out.print(Markdown("\n".join(lines)))
-
-
-@app.command()
-def interview(
-    topic: Annotated[str | None, typer.Option(help="Only this topic.")] = None,
-    difficulty: Annotated[str | None, typer.Option(help="easy, medium or hard.")] = None,
-    count: Annotated[int, typer.Option(help="How many questions.")] = 5,
-    seed: Annotated[int | None, typer.Option(help="Fix the question order.")] = None,
-    resume: Annotated[str | None, typer.Option(help="Resume a saved session by id.")] = None,
-    list_topics: Annotated[
-        bool, typer.Option("--list", help="List topics and saved sessions, then exit.")
-    ] = False,
-) -> None:
-    """Practise interview questions: answer, get graded feedback with sources, a follow-up
-    on a missed point, and a summary. Sessions are saved after every answer."""
-    from rich.markdown import Markdown
-
-    from assistant.interview import InterviewSession, load_bank
-
-    bot = _assistant()
-    try:
-        if list_topics:
-            bank = load_bank(bot.settings.knowledge_dir)
-            topics: dict[str, int] = {}
-            for q in bank:
-                topics[q.topic] = topics.get(q.topic, 0) + 1
-            for name, n in sorted(topics.items()):
-                out.print(f"{name}: {n} questions")
-            for sid in InterviewSession.saved(bot):
-                out.print(f"saved session: {sid}")
-            return
-        session = (
-            InterviewSession.resume(bot, resume)
-            if resume
-            else InterviewSession(bot, topic=topic, difficulty=difficulty, count=count, seed=seed)
-        )
-    except (OSError, ValueError) as exc:
-        raise _fail(str(exc)) from None
-    out.print(
-        f"Interview session {session.id} (resume with: mlinfra interview --resume {session.id})"
-    )
-    while not session.done:
-        try:
-            follow = session.follow_up()
-            if follow:
-                out.print(Markdown(follow))
-                text = _read_answer("your follow-up answer (empty to skip)>")
-                if text is None:
-                    break
-                if not text.strip():
-                    session.skip_follow_up()
-                    continue
-                grade = session.answer_follow_up(text)
-                out.print(Markdown(grade.feedback.split("\n\nA model answer:")[0]))
-                continue
-            question = session.current()
-            assert question is not None
-            out.print(
-                Markdown(
-                    f"### Question {session.index + 1} of {len(session.question_ids)} "
-                    f"({question.topic}, {question.difficulty})\n\n{question.question}"
-                )
-            )
-            text = _read_answer("your answer>")
-            if text is None:
-                break
-            grade = session.answer(text)
-            out.print(Markdown(grade.feedback))
-        except (OSError, ValueError) as exc:
-            _error(str(exc))
-            break
-    _print_summary(session.summary())
-    if not session.done:
-        out.print(f"Saved. Resume with: mlinfra interview --resume {session.id}")
 
 
 feedback_app = typer.Typer(help="Feedback given on answers in the web UI.", no_args_is_help=True)

@@ -38,6 +38,11 @@ class Settings(BaseSettings):
         None, description="A Chroma server (e.g. http://127.0.0.1:8000); embedded if unset."
     )
     collection: str = Field("mlinfra_knowledge", description="Chroma collection name.")
+    user: str = Field(
+        "default",
+        description="Whose interview practice history answers are kept in "
+        "(DATA_DIR/practice/USER.jsonl).",
+    )
     k: int = Field(5, ge=1, le=50, description="Passages retrieved per question.")
     # Calibrated with `make bench` on evals/cases: the 55 seed-fact questions score at least
     # 0.27, the off-topic ones at most 0.15 (closest off-topic probe seen: 0.23).

@@ -1,11 +1,16 @@
-"""A practice interview: it asks, you answer, it grades and gives feedback, probes a point
-you missed with a follow-up, moves on, and sums up at the end. Saved as JSON in the data dir
-after every step, so a session can be resumed.
+"""A practice interview: it asks, you answer, it grades and gives feedback, follows up on
+what the answer calls for (`probes.py`: a myth stated, a point without its reason, a point
+missed), moves on, and sums up at the end. Saved as JSON in the data dir after every step,
+so a session can be resumed; every answer also goes into the user's practice history
+(`history.py`), which chooses the next questions by spaced repetition.
 
     from assistant import Assistant
     from assistant.interview import InterviewSession
     s = InterviewSession(Assistant(), topic="tpu-vs-gpu", count=3)
     print(s.current().question); g = s.answer("..."); print(g.feedback, s.follow_up())
+
+A mock interview (`mode="mock"`) asks `count` questions across the topics, the weakest
+first, with an optional time limit per answer, and ends with `report()`, a markdown report.
 """
 
 from __future__ import annotations
@@ -20,13 +25,55 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.interview.bank import DIFFICULTIES, Point, Question, load_bank
+from assistant.interview.history import History
 from assistant.models import Grade
 
 if TYPE_CHECKING:
     from assistant.services import Services
 
 SESSIONS_DIR = "interviews"
+MODES = ("practice", "mock")
+ORDERS = ("due", "shuffle")
+MAX_TIME_LIMIT = 3600
 _ID = re.compile(r"^[a-z0-9-]{6,64}$")
+
+
+def _check(
+    bank: list[Question], topic: str | None, difficulty: str | None, count: int, mode: str,
+    order: str, time_limit: int | None,
+) -> None:  # fmt: skip
+    topics = sorted({q.topic for q in bank})
+    if topic is not None and topic not in topics:
+        raise ValueError(f"topic must be one of {', '.join(topics)}, got {topic!r}")
+    if difficulty is not None and difficulty not in DIFFICULTIES:
+        raise ValueError(f"difficulty must be one of {', '.join(DIFFICULTIES)}, got {difficulty!r}")
+    if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+        raise ValueError(f"count must be a whole number of at least 1, got {count!r}")
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+    if order not in ORDERS:
+        raise ValueError(f"order must be one of {', '.join(ORDERS)}, got {order!r}")
+    if time_limit is not None and (
+        not isinstance(time_limit, int) or isinstance(time_limit, bool)
+        or not 10 <= time_limit <= MAX_TIME_LIMIT
+    ):  # fmt: skip
+        raise ValueError(
+            f"time_limit must be whole seconds from 10 to {MAX_TIME_LIMIT}, got {time_limit!r}"
+        )
+
+
+def _across_topics(pool: list[Question]) -> list[Question]:
+    """The pool (already in schedule order) taken one topic at a time, in the order the
+    topics first appear, so a mock interview spans the topics weakest first."""
+    by_topic: dict[str, list[Question]] = {}
+    for q in pool:
+        by_topic.setdefault(q.topic, []).append(q)
+    out: list[Question] = []
+    while any(by_topic.values()):
+        for queue in by_topic.values():
+            if queue:
+                out.append(queue.pop(0))
+    return out
 
 
 class InterviewSession:
@@ -38,19 +85,17 @@ class InterviewSession:
         difficulty: str | None = None,
         count: int = 5,
         seed: int | None = None,
+        user: str | None = None,
+        mode: str = "practice",
+        order: str = "due",
+        time_limit: int | None = None,
     ) -> None:
         bank = load_bank(bot.settings.knowledge_dir)
         if not bank:
             raise ValueError("the interview bank is empty (knowledge/interview/*.yaml)")
-        topics = sorted({q.topic for q in bank})
-        if topic is not None and topic not in topics:
-            raise ValueError(f"topic must be one of {', '.join(topics)}, got {topic!r}")
-        if difficulty is not None and difficulty not in DIFFICULTIES:
-            raise ValueError(
-                f"difficulty must be one of {', '.join(DIFFICULTIES)}, got {difficulty!r}"
-            )
-        if not isinstance(count, int) or count < 1:
-            raise ValueError(f"count must be a whole number of at least 1, got {count!r}")
+        _check(bank, topic, difficulty, count, mode, order, time_limit)
+        self.bot = bot
+        self.history = History(bot.settings.data_dir, user or bot.settings.user)
         pool = [
             q
             for q in bank
@@ -59,10 +104,18 @@ class InterviewSession:
         ]
         if not pool:
             raise ValueError(f"no question has topic {topic!r} and difficulty {difficulty!r}")
-        random.Random(seed).shuffle(pool)
-        self.bot = bot
+        random.Random(seed).shuffle(pool)  # the order among equals
+        if order == "due":
+            # soonest due and weakest topic first; equals stay in the shuffled order
+            rank = {d.question.id: d.rank for d in self.history.schedule(bank)}
+            pool.sort(key=lambda q: rank[q.id])
+        if mode == "mock":
+            pool = _across_topics(pool)
         self.id = uuid.uuid4().hex[:12]
-        self.settings = {"topic": topic, "difficulty": difficulty, "count": count, "seed": seed}
+        self.settings: dict[str, Any] = {
+            "topic": topic, "difficulty": difficulty, "count": count, "seed": seed,
+            "user": self.history.user, "mode": mode, "order": order, "time_limit": time_limit,
+        }  # fmt: skip
         self.question_ids = [q.id for q in pool[:count]]
         self.index = 0
         self.records: list[dict[str, Any]] = []
@@ -74,70 +127,111 @@ class InterviewSession:
     def done(self) -> bool:
         return self.index >= len(self.question_ids) and self.pending_follow_up is None
 
+    @property
+    def time_limit(self) -> int | None:
+        limit = self.settings.get("time_limit")
+        return int(limit) if limit else None
+
     def current(self) -> Question | None:
         """The question waiting for an answer (None at the end, or while a follow-up is)."""
         if self.pending_follow_up is not None or self.index >= len(self.question_ids):
             return None
         return self._question(self.question_ids[self.index])
 
-    def answer(self, text: str) -> Grade:
-        """Grade the answer to the current question; a missed point becomes a follow-up."""
-        from assistant.interview.grader import grade_with
+    def _timing(self, seconds: float | None) -> dict[str, Any]:
+        if seconds is not None and (not isinstance(seconds, int | float) or seconds < 0):
+            raise ValueError(f"seconds must be a number of seconds of at least 0, got {seconds!r}")
+        limit = self.time_limit
+        over = seconds is not None and limit is not None and seconds > limit
+        return {"seconds": None if seconds is None else round(float(seconds), 1),
+                "over_time": bool(over)}  # fmt: skip
+
+    def answer(self, text: str, seconds: float | None = None) -> Grade:
+        """Grade the answer to the current question (`seconds`: how long it took, checked
+        against the time limit); the follow-up it calls for is then pending."""
+        from assistant.interview.feedback import render
+        from assistant.interview.grader import assess
+        from assistant.interview.probes import choose
 
         question = self.current()
         if question is None:
             raise ValueError("no question is waiting: answer the follow-up, or the session is over")
-        result = grade_with(self.bot, question, text)
+        timing = self._timing(seconds)
+        found = assess(self.bot, question, text)
+        result = render(self.bot, question, found)
+        if timing["over_time"]:
+            result.feedback += (
+                f"\n\nOver the time limit: {timing['seconds']:g} s of {self.time_limit} s."
+            )
         self.records.append(
             {
-                "question_id": question.id,
-                "topic": question.topic,
-                "question": question.question,
-                "answer": text,
-                "score": result.score,
-                "covered": result.covered,
-                "missed": result.missed,
-                "follow_up": None,
+                "question_id": question.id, "topic": question.topic,
+                "question": question.question, "answer": text, "score": result.score,
+                "summary": result.summary, "covered": result.covered, "missed": result.missed,
+                **timing, "follow_up": None,
             }
-        )
-        missed = [p for p in question.points if p.point in result.missed]
-        if missed:
-            probe = max(missed, key=lambda p: p.weight)
-            self.pending_follow_up = {
-                "question": follow_up_question(probe),
-                "point": probe.model_dump(),
-            }
-        else:
+        )  # fmt: skip
+        self._remember(question, found, result, str(self.settings["mode"]), timing)
+        self.pending_follow_up = choose(question, found)
+        if self.pending_follow_up is None:
             self.index += 1
         self.save()
         return result
 
+    def _remember(self, question: Question, found: Any, result: Grade, mode: str,
+                  timing: dict[str, Any]) -> None:  # fmt: skip
+        from assistant.interview.grader import COVERED
+
+        covered = [r for r in found.results if r.credit >= COVERED]
+        named = [r.point.point for r in covered if r.unit is not None and not r.unit.claim]
+        self.history.record(
+            {
+                "question_id": question.id if mode != "follow-up" else self._parent().id,
+                "topic": question.topic, "score": result.score, "mode": mode,
+                "session": self.id, "covered": result.covered, "missed": result.missed,
+                "reasoned": [r.point.point for r in covered if r.reasoned],
+                "named": named,
+                "myths": [w.claim for w, _ in found.stated], **timing,
+            }
+        )  # fmt: skip
+
     def follow_up(self) -> str | None:
         return self.pending_follow_up["question"] if self.pending_follow_up else None
 
-    def answer_follow_up(self, text: str) -> Grade:
-        """Grade the follow-up answer against the one point it probes, then move on."""
-        from assistant.interview.grader import grade_with
+    def _probe_points(self) -> list[Point]:
+        assert self.pending_follow_up is not None
+        if "points" in self.pending_follow_up:
+            return [Point.model_validate(p) for p in self.pending_follow_up["points"]]
+        return [Point.model_validate(self.pending_follow_up["point"])]  # a session saved before
+
+    def _parent(self) -> Question:
+        return self._question(self.question_ids[self.index])
+
+    def answer_follow_up(self, text: str, seconds: float | None = None) -> Grade:
+        """Grade the follow-up answer against the points it probes, then move on."""
+        from assistant.interview.feedback import render
+        from assistant.interview.grader import assess
 
         if self.pending_follow_up is None:
             raise ValueError("there is no follow-up waiting")
-        point = Point.model_validate(self.pending_follow_up["point"])
-        parent = self._question(self.question_ids[self.index])
+        timing = self._timing(seconds)
+        parent = self._parent()
         rubric = Question(
             id=f"{parent.id}-follow-up",
             topic=parent.topic,
             difficulty=parent.difficulty,
             question=self.pending_follow_up["question"],
-            points=[point],
+            points=self._probe_points(),
             misconceptions=parent.misconceptions,
         )
-        result = grade_with(self.bot, rubric, text, context=parent.points)
+        found = assess(self.bot, rubric, text, context=parent.points)
+        result = render(self.bot, rubric, found)
         self.records[-1]["follow_up"] = {
-            "question": rubric.question,
-            "answer": text,
-            "score": result.score,
-            "covered": bool(result.covered),
-        }
+            "kind": self.pending_follow_up.get("kind", "missed"),
+            "question": rubric.question, "answer": text, "score": result.score,
+            "covered": bool(result.covered), **timing,
+        }  # fmt: skip
+        self._remember(rubric, found, result, "follow-up", timing)
         self.pending_follow_up = None
         self.index += 1
         self.save()
@@ -151,31 +245,16 @@ class InterviewSession:
 
     def summary(self) -> dict[str, Any]:
         """Score per topic, overall, and the weakest points with the sections to read."""
-        by_topic: dict[str, list[float]] = {}
-        for r in self.records:
-            by_topic.setdefault(r["topic"], []).append(r["score"])
-        weak: list[dict[str, Any]] = []
-        for r in self.records:
-            question = self._question(r["question_id"])
-            for p in question.points:
-                if p.point in r["missed"]:
-                    weak.append(
-                        {
-                            "point": p.point,
-                            "weight": p.weight,
-                            "question": question.question,
-                            "read": [f"knowledge/{s.source} > {s.heading}" for s in p.sources],
-                        }
-                    )
-        weak.sort(key=lambda w: -w["weight"])
-        scores = [r["score"] for r in self.records]
-        return {
-            "answered": len(self.records),
-            "of": len(self.question_ids),
-            "overall": round(sum(scores) / len(scores), 1) if scores else None,
-            "by_topic": {t: round(sum(v) / len(v), 1) for t, v in sorted(by_topic.items())},
-            "weakest": weak[:5],
-        }
+        from assistant.interview.report import summary
+
+        return summary(self)
+
+    def report(self) -> str:
+        """The session as a markdown report: score per topic, every missed point with its
+        sources, the sections to read, and the time each answer took."""
+        from assistant.interview.report import markdown
+
+        return markdown(self)
 
     # -- persistence -----------------------------------------------------------------------
 
@@ -229,7 +308,9 @@ class InterviewSession:
         session = cls.__new__(cls)
         session.bot = bot
         session.id = state["id"]
-        session.settings = state["settings"]
+        session.settings = {"mode": "practice", "time_limit": None, **state["settings"]}
+        user = str(session.settings.get("user") or bot.settings.user)
+        session.history = History(bot.settings.data_dir, user)
         session.question_ids = state["question_ids"]
         session.index = state["index"]
         session.records = state["records"]
@@ -246,15 +327,3 @@ class InterviewSession:
             if q.id == question_id:
                 return q
         raise ValueError(f"question {question_id!r} is not in the bank")
-
-
-def follow_up_question(point: Point) -> str:
-    """A probe on a missed point, naming its subject (the section that states it) without
-    giving the answer away."""
-    if point.sources:
-        subject = point.sources[0].heading
-        return (
-            f'Follow-up: your answer did not get to "{subject}". What would you say about '
-            "that here, and why does it matter for this decision?"
-        )
-    return "Follow-up: what important consideration did your answer leave out, and why?"

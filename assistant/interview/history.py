@@ -1,0 +1,208 @@
+"""A practice history per user, topic mastery from it, and what to practise next.
+
+Every graded answer is one line appended to `<data dir>/practice/<user>.jsonl` (flushed and
+synced before `record` returns; a line torn by a crash is skipped, with the count of such
+lines in `History.damaged`). Each key point of each bank question is a card of the `fsrs`
+spaced-repetition scheduler, reviewed at every answer that could have covered it:
+
+| what the answer did with the point | rating | comes back |
+|---|---|---|
+| missed it                          | Again  | in minutes |
+| only named it                      | Hard   | soon |
+| stated it                          | Good   | later |
+| gave it with its reason            | Easy   | latest |
+
+The cards are rebuilt by replaying the history in order (with the scheduler's fuzzing off,
+so the same history always gives the same schedule). A question is due when one of its
+points is due; one never answered is due now. The next questions are the due reviews
+first, then new questions, each the weakest topic first.
+
+    h = History(data_dir, "ana")
+    h.mastery(bank)            # per topic: answers, mean of the last five, points mastered
+    h.next_questions(bank, 3)  # what to practise now
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from assistant.interview.bank import Question
+
+FOLDER = "practice"
+_USER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+RATINGS = ("again", "hard", "good", "easy")  # fsrs.Rating 1-4
+RECENT = 5  # a topic's mean is over its last this many answers
+MASTERED = ("good", "easy")
+
+
+def check_user(user: str) -> str:
+    if not isinstance(user, str) or not _USER.match(user):
+        raise ValueError(
+            "user must be 1-64 letters, digits, '.', '_', '@' or '-', starting with a "
+            f"letter or digit, got {user!r}"
+        )
+    return user
+
+
+def rating_for(point: str, entry: dict[str, Any]) -> str | None:
+    """How an answer did on a point (None: the point was not asked about)."""
+    if point in entry.get("reasoned", []):
+        return "easy"
+    if point in entry.get("named", []):
+        return "hard"
+    if point in entry.get("covered", []):
+        return "good"
+    if point in entry.get("missed", []):
+        return "again"
+    return None
+
+
+@dataclass
+class Due:
+    question: Question
+    due: datetime
+    points: list[str]  # the points due by now (all of them for a question never answered)
+    seen: bool
+    rank: tuple[Any, ...] = ()  # what the schedule sorts by: when due, then topic weakness
+
+
+class History:
+    def __init__(self, data_dir: Path, user: str = "default") -> None:
+        self.user = check_user(user)
+        self.path = Path(data_dir) / FOLDER / f"{user}.jsonl"
+        self.damaged = 0
+
+    # -- the record ----------------------------------------------------------------------
+
+    def record(self, entry: dict[str, Any]) -> dict[str, Any]:
+        """Append one graded answer (question_id, topic, score, covered, missed, reasoned,
+        named, myths, mode, seconds, over_time); `at` is set to now unless given."""
+        for key in ("question_id", "topic", "score"):
+            if key not in entry:
+                raise ValueError(f"a practice record needs {key!r}")
+        row = {"at": datetime.now(UTC).isoformat(), "user": self.user, **entry}
+        line = json.dumps(row, ensure_ascii=False)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as out:
+                out.write(line + "\n")
+                out.flush()
+                os.fsync(out.fileno())
+        except OSError as exc:
+            raise OSError(f"cannot save the practice history in {self.path}: {exc}") from exc
+        return row
+
+    def entries(self) -> list[dict[str, Any]]:
+        if not self.path.exists():
+            return []
+        out, self.damaged = [], 0
+        for line in self.path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except ValueError:
+                self.damaged += 1
+                continue
+            if isinstance(row, dict) and "question_id" in row and "score" in row:
+                out.append(row)
+            else:
+                self.damaged += 1
+        return out
+
+    # -- what it says ----------------------------------------------------------------------
+
+    def cards(self, bank: list[Question]) -> dict[tuple[str, str], Any]:
+        """(question id, point) -> its fsrs card after replaying every answer."""
+        from fsrs import Card, Rating, Scheduler
+
+        scheduler = Scheduler(enable_fuzzing=False)
+        points = {q.id: [p.point for p in q.points] for q in bank}
+        cards: dict[tuple[str, str], Any] = {}
+        for entry in self.entries():
+            at = datetime.fromisoformat(entry["at"])
+            for point in points.get(entry["question_id"], []):
+                rating = rating_for(point, entry)
+                if rating is None:
+                    continue
+                key = (entry["question_id"], point)
+                card = cards.get(key) or Card(due=at)
+                cards[key], _ = scheduler.review_card(
+                    card, Rating(RATINGS.index(rating) + 1), review_datetime=at
+                )
+        return cards
+
+    def mastery(self, bank: list[Question], now: datetime | None = None) -> dict[str, Any]:
+        """Per topic: answers given, the mean of the last `RECENT` scores, the share of its
+        points last rated good or easy, and how many points are due now."""
+        now = now or datetime.now(UTC)
+        cards = self.cards(bank)
+        entries = self.entries()
+        by_id = {q.id: q for q in bank}
+        last: dict[tuple[str, str], str] = {}
+        for entry in entries:
+            q = by_id.get(entry["question_id"])
+            for p in q.points if q else []:
+                rating = rating_for(p.point, entry)
+                if rating:
+                    last[(entry["question_id"], p.point)] = rating
+        out: dict[str, Any] = {}
+        for topic in sorted({q.topic for q in bank}):
+            # a follow-up probes one point: it moves that point's card, not the topic's mean
+            scores = [e["score"] for e in entries
+                      if e.get("topic") == topic and e.get("mode") != "follow-up"]  # fmt: skip
+            keys = [(q.id, p.point) for q in bank if q.topic == topic for p in q.points]
+            mastered = sum(last.get(k) in MASTERED for k in keys)
+            due = sum(1 for k in keys if k in cards and cards[k].due <= now)
+            recent = scores[-RECENT:]
+            out[topic] = {
+                "answers": len(scores),
+                "mean": round(sum(recent) / len(recent), 1) if recent else None,
+                "mastered": round(mastered / len(keys), 2) if keys else 0.0,
+                "points": len(keys),
+                "due": due,
+            }
+        return out
+
+    def schedule(self, bank: list[Question], now: datetime | None = None) -> list[Due]:
+        """Every question with when it is next due, the soonest first; among equals, the
+        weakest topic first (a topic never practised counts as weakest)."""
+        now = now or datetime.now(UTC)
+        cards = self.cards(bank)
+        mastery = self.mastery(bank, now)
+        rows = []
+        for q in bank:
+            mine = [(p.point, cards.get((q.id, p.point))) for p in q.points]
+            seen = any(card is not None for _, card in mine)
+            if not seen:
+                rows.append(Due(q, now, [p for p, _ in mine], seen=False))
+                continue
+            when = min(card.due if card is not None else now for _, card in mine)
+            due = [p for p, card in mine if card is None or card.due <= now]
+            rows.append(Due(q, when, due, seen=True))
+
+        for d in rows:
+            m = mastery[d.question.topic]["mean"]
+            # reviews due before new questions (a missed point comes back first), then the
+            # weakest topic
+            d.rank = (max(d.due, now), not d.seen, -1 if m is None else m)
+        return sorted(rows, key=lambda d: d.rank)
+
+    def next_questions(
+        self, bank: list[Question], n: int, now: datetime | None = None
+    ) -> list[Question]:
+        return [d.question for d in self.schedule(bank, now)[:n]]
+
+    def series(self) -> list[dict[str, Any]]:
+        """Score over time: one row per answer (at, topic, score), for a progress chart."""
+        return [
+            {"at": e["at"], "topic": e["topic"], "score": e["score"], "mode": e.get("mode", "")}
+            for e in self.entries()
+            if e.get("mode") != "follow-up"
+        ]
