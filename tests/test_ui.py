@@ -232,6 +232,30 @@ def test_interview_page_runs_a_practice_question(app) -> None:  # type: ignore[n
     assert "Follow\\-up" in text or "Session summary" in [h.value for h in at.subheader]
 
 
+def test_interview_mock_reports_and_the_progress_tab_charts_the_history(app) -> None:  # type: ignore[no-untyped-def]
+    import uuid
+
+    at = app("Interview")
+    user = f"ui{uuid.uuid4().hex[:8]}"
+    at.text_input(key="interview_user_box").set_value(user).run()
+    assert "No answers yet" in "\n".join(i.value for i in at.info)
+    at.number_input[0].set_value(1)
+    at.radio(key="interview_mode").set_value("Mock interview")
+    at.number_input[1].set_value(60)
+    at.button[0].click().run()  # "Start"
+    assert not at.exception, [e.value for e in at.exception]
+    at.text_area[0].set_value("Managed for small teams, because nobody has to run a cluster.")
+    at.button[0].click().run()  # "Submit answer"
+    while not any(b.proto.label == "Download report (markdown)" for b in at.get("download_button")):
+        labels = [b.label for b in at.button]
+        at.button[labels.index("Skip follow-up")].click().run()
+        assert not at.exception, [e.value for e in at.exception]
+    report = _download(at, "Download report (markdown)")
+    assert report.startswith("# Mock interview report") and "## Score per topic" in report
+    assert len(at.get("vega_lite_chart")) == 1  # score over time per topic
+    assert f"Progress of {user}" in [h.value for h in at.subheader]
+
+
 def test_knowledge_text_is_rendered_as_text_not_html(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, model_dir: Path
 ) -> None:
