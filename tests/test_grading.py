@@ -96,11 +96,9 @@ def test_overclaims_the_rubric_does_not_make_cost_points(real_bot: Assistant) ->
 
 
 def test_blind_levels_are_ordered(real_bot: Assistant) -> None:
-    """On the blind interviewers' answers: excellent and good well above partial, wrong and
-    confidently wrong well below good, and off-topic, salad and the pasted question near
-    zero. (Not yet met, and so not asserted: excellent above good, and wrong below partial;
-    a claim on the rubric's subject that contradicts it matches it by meaning unless the
-    bank names the myth. See the README.)"""
+    """On the blind interviewers' answers: excellent and good well above partial, partial
+    above wrong and confidently wrong, and off-topic, salad and the pasted question near
+    zero. (Not yet met, and so not asserted: excellent above good; see the README.)"""
     by_id = {q.id: q for q in load_bank(REPO / "knowledge")}
     means: dict[str, list[float]] = {}
     for path in sorted((REPO / "evals" / "calibration" / "blind").glob("*.yaml")):
@@ -109,6 +107,6 @@ def test_blind_levels_are_ordered(real_bot: Assistant) -> None:
             means.setdefault(case["level"], []).append(score)
     mean = {level: sum(v) / len(v) for level, v in means.items()}
     assert min(mean["excellent"], mean["good"]) > mean["partial"] + 2, mean
-    assert max(mean["wrong"], mean["confident_wrong"]) < mean["good"] - 2, mean
+    assert max(mean["wrong"], mean["confident_wrong"]) < mean["partial"], mean
     for level in ("off_topic", "salad", "pasted"):
         assert mean[level] <= 2, (level, mean[level])

@@ -17,7 +17,8 @@ The rule, in full:
    >= `MISCONCEPTION_COSINE`, closer to it than to any key point, using `MYTH_WORDS` of
    the words in which the myth departs from the key points, and not negating it)
    costs its penalty; a sentence making an extreme claim ("always", "free", "no
-   downside") that no key point makes costs `OVERCLAIM_PENALTY`.
+   downside") that no key point makes costs `OVERCLAIM_PENALTY`. Neither earns credit for
+   a key point: the points are matched again without them.
 5. score = 10 x (sum of weight x credit) / (sum of weights) - the errors' cost, but never
    below `KEPT_SHARE` of the content's score (a point listed under "Strong" always earns
    something), clipped to 0-10 and rounded to a half point.
@@ -49,7 +50,7 @@ COVERED = 0.4
 MISCONCEPTION_COSINE = 0.65
 MISCONCEPTION_MARGIN = 0.0  # closer to the myth than to any key point by this much
 MYTH_WORDS = 2  # and using this many of the words in which the myth departs from the points
-OVERCLAIM_PENALTY = 1.0
+OVERCLAIM_PENALTY = 1.5
 KEPT_SHARE = 0.25
 POINTS_PER_SENTENCE = 2
 WORDS_PER_POINT = 12
@@ -202,13 +203,13 @@ def assess(
             if also[j] > on_point[j]:
                 on_point[j], nearest[j] = also[j], near_also[j]
     stated = _misconceptions(bot, rubric, us, u_vecs, (on_point, nearest), context)
-    if stated and u_vecs is not None:
-        # a sentence stating a myth is no evidence for a key point: match without it
-        wrong = {text for _, text in stated}
-        keep = [j for j, u in enumerate(us) if u.text not in wrong]
-        us, u_vecs = [us[j] for j in keep], u_vecs[keep]
-        results, _, _ = _match_points(bot, rubric.points, us, u_vecs)
     overclaimed = _overclaims(rubric, us, stated)
+    if (stated or overclaimed) and u_vecs is not None:
+        # a sentence stating a myth, or claiming more than any key point does, is no
+        # evidence for a key point: match without it
+        wrong = {text for _, text in stated} | {text for text, _ in overclaimed}
+        keep = [j for j, u in enumerate(us) if u.text not in wrong]
+        results, _, _ = _match_points(bot, rubric.points, [us[j] for j in keep], u_vecs[keep])
     total = sum(r.point.weight for r in results)
     content = 10 * sum(r.point.weight * r.credit for r in results) / total if total else 0.0
     cost = sum(w.penalty for w, _ in stated) + OVERCLAIM_PENALTY * len(overclaimed)
