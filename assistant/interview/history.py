@@ -118,14 +118,19 @@ class History:
 
     # -- what it says ----------------------------------------------------------------------
 
-    def cards(self, bank: list[Question]) -> dict[tuple[str, str], Any]:
-        """(question id, point) -> its fsrs card after replaying every answer."""
+    def _replay(
+        self, bank: list[Question]
+    ) -> tuple[list[dict[str, Any]], dict[tuple[str, str], Any], dict[tuple[str, str], str]]:
+        """The history read once and replayed in order: its entries, each (question id,
+        point)'s fsrs card, and each point's last rating."""
         from fsrs import Card, Rating, Scheduler
 
         scheduler = Scheduler(enable_fuzzing=False)
         points = {q.id: [p.point for p in q.points] for q in bank}
+        entries = self.entries()
         cards: dict[tuple[str, str], Any] = {}
-        for entry in self.entries():
+        last: dict[tuple[str, str], str] = {}
+        for entry in entries:
             at = datetime.fromisoformat(entry["at"])
             for point in points.get(entry["question_id"], []):
                 rating = rating_for(point, entry)
@@ -136,22 +141,26 @@ class History:
                 cards[key], _ = scheduler.review_card(
                     card, Rating(RATINGS.index(rating) + 1), review_datetime=at
                 )
-        return cards
+                last[key] = rating
+        return entries, cards, last
+
+    def cards(self, bank: list[Question]) -> dict[tuple[str, str], Any]:
+        """(question id, point) -> its fsrs card after replaying every answer."""
+        return self._replay(bank)[1]
 
     def mastery(self, bank: list[Question], now: datetime | None = None) -> dict[str, Any]:
         """Per topic: answers given, the mean of the last `RECENT` scores, the share of its
         points last rated good or easy, and how many points are due now."""
-        now = now or datetime.now(UTC)
-        cards = self.cards(bank)
-        entries = self.entries()
-        by_id = {q.id: q for q in bank}
-        last: dict[tuple[str, str], str] = {}
-        for entry in entries:
-            q = by_id.get(entry["question_id"])
-            for p in q.points if q else []:
-                rating = rating_for(p.point, entry)
-                if rating:
-                    last[(entry["question_id"], p.point)] = rating
+        return self._mastery(bank, now or datetime.now(UTC), *self._replay(bank))
+
+    def _mastery(
+        self,
+        bank: list[Question],
+        now: datetime,
+        entries: list[dict[str, Any]],
+        cards: dict[tuple[str, str], Any],
+        last: dict[tuple[str, str], str],
+    ) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for topic in sorted({q.topic for q in bank}):
             # a follow-up probes one point: it moves that point's card, not the topic's mean
@@ -174,8 +183,8 @@ class History:
         """Every question with when it is next due, the soonest first; among equals, the
         weakest topic first (a topic never practised counts as weakest)."""
         now = now or datetime.now(UTC)
-        cards = self.cards(bank)
-        mastery = self.mastery(bank, now)
+        entries, cards, last = self._replay(bank)
+        mastery = self._mastery(bank, now, entries, cards, last)
         rows = []
         for q in bank:
             mine = [(p.point, cards.get((q.id, p.point))) for p in q.points]
