@@ -8,8 +8,8 @@ The rule, in full:
 2. A key point's match is the cosine similarity (all-MiniLM-L6-v2) between a unit and the
    point or one of its phrasings, lifted by the share of the point's content words the
    unit contains (weight `LEXICAL_WEIGHT`). Points take their best units greedily, best
-   match first; one sentence serves at most `POINTS_PER_SENTENCE` points (one per
-   `WORDS_PER_POINT` words of a longer one), one list item one point.
+   match first; one sentence serves as many points as it has clauses, at least
+   `POINTS_PER_SENTENCE` (or one per `WORDS_PER_POINT` words), one list item one point.
 3. A point's credit rises linearly from 0 at `CREDIT_FLOOR` to 1 at `CREDIT_FULL`, times
    what the unit does with it: stated with a reason or a consequence, 1; stated, `STATED`;
    only named (a term in a list), `NAMED`. A point with credit >= `COVERED` is covered.
@@ -124,8 +124,7 @@ def _match_points(
     for u in us:
         words[u.sentence] = max(words.get(u.sentence, 0), len(u.text.split()))
         parts[u.sentence] = parts.get(u.sentence, 0) + 1
-    cap = {i: max(POINTS_PER_SENTENCE, words[i] // WORDS_PER_POINT, parts[i] - 1 or 1)
-           for i in words}  # fmt: skip
+    cap = {i: max(POINTS_PER_SENTENCE, words[i] // WORDS_PER_POINT, parts[i] - 1) for i in words}
     pairs = sorted(
         ((lifted[p][j], p, j) for p in range(len(points)) for j in range(len(us))),
         reverse=True,
