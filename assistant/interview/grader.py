@@ -109,7 +109,8 @@ def _match_points(
     nearest = [""] * len(us)
     lifted: list[list[float]] = []
     for point in points:
-        targets = bot.embedder.embed([point.point, *point.phrasings])
+        # the rubric's texts are the same at every grade: embedded once per process
+        targets = bot.sentence_embedder.embed([point.point, *point.phrasings])
         best = (u_vecs @ targets.T).max(axis=1)
         lifted.append(
             [float(best[j]) + LEXICAL_WEIGHT * _lexical(point, u.text) for j, u in enumerate(us)]
@@ -254,7 +255,7 @@ def _misconceptions(
     claims_at = [j for j, u in enumerate(us) if u.claim]
     for wrong in rubric.misconceptions:
         claims = [wrong.claim, *wrong.phrasings]
-        sims = u_vecs @ bot.embedder.embed(claims).T  # units x claims
+        sims = u_vecs @ bot.sentence_embedder.embed(claims).T  # units x claims
         for j in claims_at:
             k = int(sims[j].argmax())
             # "Never use spot for real-time" corrects "use spot for real-time"; and a
