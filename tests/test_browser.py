@@ -47,6 +47,13 @@ def _page(url: str) -> Iterator[Page]:
             browser.close()
 
 
+def _settle(page: Page) -> None:
+    """Wait until the app's script has finished its run: a widget touched while a rerun is
+    under way may be redrawn by that run and lose what was typed into it."""
+    page.wait_for_timeout(300)  # the rerun a widget sends takes a moment to start
+    page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for()
+
+
 def test_browser_asks_and_sees_the_cited_answer_and_the_cost_chart(served_app: str) -> None:
     with _page(served_app) as page:
         box = page.get_by_test_id("stChatInputTextArea")
@@ -79,14 +86,18 @@ def test_browser_mock_interview_counts_down_and_charts_progress(served_app: str)
     with _page(served_app) as page:
         page.get_by_text("Interview", exact=True).first.click()
         page.get_by_role("heading", name="Interview practice").wait_for()
+        _settle(page)
         name = page.get_by_label("Your name (whose practice history this is)")
         name.fill("browser-user")
         name.press("Enter")
+        _settle(page)
         page.get_by_text("Mock interview", exact=True).first.click()
         limit = page.get_by_label("Seconds per answer (0: no limit)")
         limit.fill("10")
         limit.press("Tab")
+        _settle(page)
         page.get_by_role("button", name="Start").click()
+        page.get_by_text("Question 1 of", exact=False).first.wait_for()
         timer = page.frame_locator("iframe").first.get_by_role("timer")
         timer.get_by_text("Time left: 0:", exact=False).wait_for()
         first = timer.inner_text()
