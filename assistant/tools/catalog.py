@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from assistant.config import DEFAULT_KNOWLEDGE_DIR
-from assistant.tools.prices import data_folder, override_path
+from assistant.tools.prices import DEFAULT_KNOWLEDGE_DIR, data_folder, override_path
 
 DATA = DEFAULT_KNOWLEDGE_DIR / "data"  # the shipped tables
 

@@ -18,16 +18,20 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from assistant.config import DEFAULT_KNOWLEDGE_DIR
 from assistant.tools.prices.row import PURCHASES, SERVICES, PriceRow
 from assistant.tools.prices.snapshot import Catalog
 
 __all__ = [
-    "PURCHASES", "SERVICES", "Catalog", "PriceFiles", "PriceRow", "catalog", "data_folder",
-    "files", "override_path", "refreshed_dir", "snapshot_path", "staleness", "using",
+    "PURCHASES", "SERVICES", "Catalog", "PriceFiles", "PriceRow", "cache_dir", "catalog",
+    "data_folder", "files", "override_path", "refreshed_dir", "snapshot_path", "staleness",
+    "using",
 ]  # fmt: skip
 
 STALE_DAYS = 90
+
+# The repository's knowledge folder: `assistant.config.DEFAULT_KNOWLEDGE_DIR` (a test holds
+# them equal), not imported from there because pydantic-settings costs ~100 ms to import.
+DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parents[3] / "knowledge"
 
 SNAPSHOT = "prices.csv.gz"
 
@@ -117,9 +121,16 @@ def snapshot_path() -> Path:
     return data_folder() / SNAPSHOT
 
 
+def cache_dir() -> Path:
+    """Where the catalog keeps the pre-built form of the snapshots it reads (`cache.py`):
+    `cache/` in the data dir, never committed."""
+    return files().data_dir / "cache"
+
+
 def catalog() -> Catalog:
-    """The catalog of the snapshot in use, loaded on first use and again when it changes."""
-    return Catalog.open(snapshot_path())
+    """The catalog of the snapshot in use, loaded on first use and again when it changes,
+    from its pre-built form in `cache_dir()` when that is sound."""
+    return Catalog.open(snapshot_path(), cache_dir())
 
 
 def staleness(dates: list[str], today: date | None = None) -> str | None:

@@ -10,19 +10,20 @@ dictionary access.
 from __future__ import annotations
 
 import csv
-import difflib
-import gzip
 import io
 import math
 import os
 import re
-import tempfile
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
+from assistant.tools.prices import cache
 from assistant.tools.prices.row import COLUMNS, PriceRow, cells_of, row_from_list
+
+# gzip, tempfile and difflib are imported where used: a catalog that comes from its cache
+# (`cache.py`) needs none of them, and a new process loads it in tens of milliseconds.
 
 
 def normalise(name: str) -> str:
@@ -53,6 +54,9 @@ def accelerator_id(name: str) -> str:
 
 def write(rows: Iterable[PriceRow], path: Path) -> int:
     """Write the snapshot atomically (a temporary file renamed over it); the row count."""
+    import gzip
+    import tempfile
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     ordered = sorted(rows, key=lambda r: r.key)
@@ -86,9 +90,28 @@ def read(path: Path) -> tuple[PriceRow, ...]:
 
 @lru_cache(maxsize=4)
 def _read(path: Path, mtime_ns: int, size: int) -> tuple[PriceRow, ...]:
-    opener = gzip.open if path.suffix == ".gz" else open
+    return _parse(path, _bytes(path))
+
+
+def _bytes(path: Path) -> bytes:
     try:
-        with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ValueError(f"{path}: not a readable price snapshot ({exc})") from None
+
+
+def _parse(path: Path, data: bytes) -> tuple[PriceRow, ...]:
+    """The rows of a snapshot's bytes, checked; a bad file or row is a `ValueError`
+    naming the file and line."""
+    import gzip
+
+    raw = io.BytesIO(data)
+    binary = gzip.GzipFile(fileobj=raw, mode="rb") if path.suffix == ".gz" else raw
+    try:
+        with (
+            cache.no_collection(),
+            io.TextIOWrapper(binary, encoding="utf-8-sig", newline="") as fh,
+        ):
             reader = csv.reader(fh)
             header = next(reader, None)
             if header is None:
@@ -115,28 +138,60 @@ def _read(path: Path, mtime_ns: int, size: int) -> tuple[PriceRow, ...]:
     return tuple(rows)
 
 
+def _index(rows: Sequence[PriceRow]) -> cache.Index:
+    """The catalog's indexes as row numbers: by name (normalised), accelerator and
+    service, and the regions priced per provider (None: all providers)."""
+    by_name: dict[str, list[int]] = {}
+    by_accelerator: dict[str, list[int]] = {}
+    by_service: dict[str, list[int]] = {}
+    regions: dict[str | None, set[str]] = defaultdict(set)
+    for number, row in enumerate(rows):
+        by_name.setdefault(normalise(row.sku), []).append(number)
+        by_service.setdefault(row.service, []).append(number)
+        if row.accelerator:
+            by_accelerator.setdefault(row.accelerator, []).append(number)
+        if row.region != "all":  # a fee that is the same everywhere is no region
+            regions[row.provider].add(row.region)
+            regions[None].add(row.region)
+    return by_name, by_accelerator, by_service, {p: sorted(n) for p, n in regions.items()}
+
+
 class Catalog:
     """Look-ups over a snapshot's rows."""
 
     def __init__(self, rows: Iterable[PriceRow]) -> None:
         self.rows = tuple(rows)
-        self._by_name: dict[str, list[PriceRow]] = defaultdict(list)
-        self._by_accelerator: dict[str, list[PriceRow]] = defaultdict(list)
-        self._by_service: dict[str, list[PriceRow]] = defaultdict(list)
-        regions: dict[str | None, set[str]] = defaultdict(set)
-        for row in self.rows:
-            self._by_name[normalise(row.sku)].append(row)
-            self._by_service[row.service].append(row)
-            if row.accelerator:
-                self._by_accelerator[row.accelerator].append(row)
-            if row.region != "all":  # a fee that is the same everywhere is no region
-                regions[row.provider].add(row.region)
-                regions[None].add(row.region)
-        self._regions = {provider: sorted(names) for provider, names in regions.items()}
+        self._use(_index(self.rows))
 
     @classmethod
-    def open(cls, path: Path) -> Catalog:
-        return _catalog(Path(path), *_version(Path(path)))
+    def indexed(cls, rows: tuple[PriceRow, ...], index: cache.Index) -> Catalog:
+        """A catalog of `rows` with its indexes given as row numbers (`_index(rows)`)."""
+        book = cls.__new__(cls)
+        book.rows = rows
+        book._use(index)
+        return book
+
+    def _use(self, index: cache.Index) -> None:
+        by_name, by_accelerator, by_service, regions = index
+        at = self.rows.__getitem__
+        self._by_name = {k: list(map(at, v)) for k, v in by_name.items()}
+        self._by_accelerator = {k: list(map(at, v)) for k, v in by_accelerator.items()}
+        self._by_service = {k: list(map(at, v)) for k, v in by_service.items()}
+        self._regions = {provider: list(names) for provider, names in regions.items()}
+
+    @classmethod
+    def open(cls, path: Path, cache_dir: Path | None = None) -> Catalog:
+        """The catalog of the snapshot at `path`, once per version of the file; with
+        `cache_dir`, from its pre-built form there when sound (`cache.py`)."""
+        path = Path(path)
+        version = (path, *_version(path))
+        book = _OPENED.get(version)
+        if book is None:
+            book = load(path, cache_dir)
+            _OPENED[version] = book
+            while len(_OPENED) > 4:  # the versions opened last
+                del _OPENED[next(iter(_OPENED))]
+        return book
 
     def find(
         self,
@@ -213,10 +268,14 @@ class Catalog:
 
     def closest(self, name: str, n: int = 4) -> list[str]:
         """Known names nearest to `name`, for an error message."""
+        import difflib
+
         keys = difflib.get_close_matches(normalise(name), list(self._by_name), n=n, cutoff=0.5)
         return [self._by_name[k][0].sku for k in keys]
 
     def closest_regions(self, region: str, provider: str | None = None, n: int = 4) -> list[str]:
+        import difflib
+
         return difflib.get_close_matches(region.lower(), self.regions(provider), n=n, cutoff=0.4)
 
 
@@ -241,6 +300,31 @@ def _version(path: Path) -> tuple[int, int]:
     return stat.st_mtime_ns, stat.st_size
 
 
-@lru_cache(maxsize=4)
-def _catalog(path: Path, mtime_ns: int, size: int) -> Catalog:
-    return Catalog(_read(path, mtime_ns, size))
+# The catalogs opened in this process, by (path, mtime_ns, size): whatever cache folder
+# they came through, one version of a file has one set of rows.
+_OPENED: dict[tuple[Path, int, int], Catalog] = {}
+
+
+def load(path: Path, cache_dir: Path | None = None) -> Catalog:
+    """The catalog of the file as it is now (not remembered: `Catalog.open` is), from its
+    pre-built form in `cache_dir` when that is sound, else parsed (and the cache written)."""
+    path = Path(path)
+    if cache_dir is None:
+        return Catalog(read(path))
+    cache_dir = Path(cache_dir)
+    data = _bytes(path)  # hashed and, on a miss, parsed: one read, one version
+    try:
+        cache_key = cache.key(data)
+    except OSError:  # the parsing code's source is not there to key on: no cache
+        return Catalog(_parse(path, data))
+    with cache.no_collection():
+        hit = cache.load(cache_dir, cache_key)
+        try:
+            if hit is not None:
+                return Catalog.indexed(*hit)
+        except (IndexError, TypeError, ValueError):
+            pass  # an index that does not fit the rows: parse the source
+    rows = _parse(path, data)
+    index = _index(rows)
+    cache.store(cache_dir, cache_key, rows, index)
+    return Catalog.indexed(rows, index)
