@@ -14,22 +14,50 @@ naming it; the result is a pydantic model whose `model_dump()` is the tool call'
 
 from __future__ import annotations
 
-from typing import Any
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
+if TYPE_CHECKING:  # what the lazy names are, for type checkers
+    from pydantic import BaseModel
 
-from assistant.tools.accelerator import (
-    AcceleratorRecommendation,
-    AcceleratorRequest,
-    select_accelerator,
-)
-from assistant.tools.cost import CostEstimate, CostRequest, estimate_cost
-from assistant.tools.find import PriceList, PriceQuery, find_prices
-from assistant.tools.infrastructure import (
-    InfrastructureContext,
-    InfrastructureDecision,
-    choose_infrastructure,
-)
+    from assistant.tools.accelerator import (
+        AcceleratorRecommendation,
+        AcceleratorRequest,
+        select_accelerator,
+    )
+    from assistant.tools.cost import CostEstimate, CostRequest, estimate_cost
+    from assistant.tools.find import PriceList, PriceQuery, find_prices
+    from assistant.tools.infrastructure import (
+        InfrastructureContext,
+        InfrastructureDecision,
+        choose_infrastructure,
+    )
+
+    TOOLS: dict[str, tuple[Any, type[BaseModel]]]
+
+# Loaded on first use (PEP 562), so importing a submodule such as `assistant.tools.prices`
+# does not import pydantic and every tool: name -> the module that defines it.
+_HOMES = {
+    "AcceleratorRecommendation": "accelerator",
+    "AcceleratorRequest": "accelerator",
+    "select_accelerator": "accelerator",
+    "CostEstimate": "cost",
+    "CostRequest": "cost",
+    "estimate_cost": "cost",
+    "PriceList": "find",
+    "PriceQuery": "find",
+    "find_prices": "find",
+    "InfrastructureContext": "infrastructure",
+    "InfrastructureDecision": "infrastructure",
+    "choose_infrastructure": "infrastructure",
+}
+# tool name -> (function, input model)
+_TOOLS = {
+    "choose_infrastructure": ("choose_infrastructure", "InfrastructureContext"),
+    "estimate_cost": ("estimate_cost", "CostRequest"),
+    "select_accelerator": ("select_accelerator", "AcceleratorRequest"),
+    "find_prices": ("find_prices", "PriceQuery"),
+}
 
 __all__ = [
     "AcceleratorRecommendation",
@@ -48,13 +76,17 @@ __all__ = [
     "select_accelerator",
 ]
 
-# name -> (function, input model)
-TOOLS: dict[str, tuple[Any, type[BaseModel]]] = {
-    "choose_infrastructure": (choose_infrastructure, InfrastructureContext),
-    "estimate_cost": (estimate_cost, CostRequest),
-    "select_accelerator": (select_accelerator, AcceleratorRequest),
-    "find_prices": (find_prices, PriceQuery),
-}
+
+def __getattr__(name: str) -> Any:
+    if name == "TOOLS":
+        tools = {t: (__getattr__(fn), __getattr__(model)) for t, (fn, model) in _TOOLS.items()}
+        globals()["TOOLS"] = tools
+        return tools
+    if name in _HOMES:
+        value = getattr(import_module(f"assistant.tools.{_HOMES[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def as_langchain_tools() -> list[Any]:
@@ -62,7 +94,7 @@ def as_langchain_tools() -> list[Any]:
     from langchain_core.tools import StructuredTool
 
     tools = []
-    for name, (fn, schema) in TOOLS.items():
+    for name, (fn, schema) in __getattr__("TOOLS").items():
 
         def run(_fn: Any = fn, **kwargs: Any) -> dict[str, Any]:
             return dict(_fn(kwargs).model_dump())
