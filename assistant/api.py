@@ -67,13 +67,28 @@ class Assistant:
 
     @property
     def sentence_embedder(self) -> Embedder:
-        """The embedder behind a cache, for the sentences of retrieved passages: the
-        composer and the LLM guardrails embed the same sentences again and again."""
+        """The embedder for the sentences of retrieved passages and for questions: the
+        vectors ingest stored for the passages' sentences (`sentence_store`), then a cache
+        of what it embedded since (the composer and the guardrails see the same sentences
+        again and again)."""
         with self._lock:
             if self._sentence_embedder is None:
-                from assistant.embeddings import CachedEmbedder
+                from assistant.embeddings import CachedEmbedder, model_key
+                from assistant.sentence_store import (
+                    SentenceStore,
+                    StoredSentenceEmbedder,
+                    cache_folder,
+                )
+                from assistant.store import location
 
-                self._sentence_embedder = CachedEmbedder(self.embedder)
+                given = self._store  # a store passed in, else the settings' (not opened)
+                data_dir = given.data_dir if given else self.settings.data_dir
+                where = given.where if given else location(data_dir, self.settings.chroma_url)
+                collection = given.collection_name if given else self.settings.collection
+                folder = cache_folder(data_dir, where, collection)
+                self._sentence_embedder = StoredSentenceEmbedder(
+                    CachedEmbedder(self.embedder), SentenceStore(folder, model_key(self.embedder))
+                )
             return self._sentence_embedder
 
     @property
@@ -197,6 +212,8 @@ class Assistant:
                 max_file_mb=self.settings.max_file_mb,
                 progress=progress,
             )
+            if self._retriever is not None:
+                self._retriever.expire()
         return report
 
     def sources(self, query: str, k: int | None = None) -> list[RetrievedChunk]:

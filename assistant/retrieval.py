@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 from assistant.embeddings import Embedder
@@ -15,6 +16,9 @@ from assistant.store import VectorStore
 if TYPE_CHECKING:
     import numpy as np
 
+# How long the index's generation is trusted before the store is asked again: another
+# process's ingest shows within this; one in this process at once (`expire`).
+RECHECK_SECONDS = 1.0
 RRF_K = 60  # the constant from Cormack et al. (2009); damps the weight of top ranks
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.\-][a-z0-9]+)*")
 _STOPWORDS = frozenset(
@@ -73,14 +77,25 @@ class HybridRetriever:
         self._lock = threading.Lock()
         self._lexical: _LexicalIndex | None = None
         self._generation: str | None = None
+        self._checked = float("-inf")  # time.monotonic() of the last look at the store
 
     def refresh(self, force: bool = False) -> None:
-        """Rebuild the lexical index if the store changed since it was built."""
+        """Rebuild the lexical index if the store changed since it was built. The store is
+        asked at most once every `RECHECK_SECONDS` (each ask cost two Chroma calls, several
+        times per answer); `expire` makes the next call ask."""
+        now = time.monotonic()
+        if not force and self._lexical is not None and now - self._checked < RECHECK_SECONDS:
+            return
         generation = self.store.generation()
         with self._lock:
             if force or self._lexical is None or generation != self._generation:
                 self._lexical = _LexicalIndex(self.store.all_chunks())
                 self._generation = generation
+            self._checked = now
+
+    def expire(self) -> None:
+        """The store changed (an ingest in this process): look again on the next call."""
+        self._checked = float("-inf")
 
     def vocabulary(self) -> frozenset[str]:
         """Every token of the indexed passages (as `tokenize` reads them)."""

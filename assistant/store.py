@@ -1,8 +1,9 @@
 """The vector store: a Chroma collection, embedded (PersistentClient) or on a server.
 
 Each chunk's record carries its source, heading, line range and the content hash of its
-file, so the store itself knows which files are indexed and at which version: there is no
-second manifest to fall out of step with it, and several replicas sharing a server agree.
+file, so the store itself knows which files are indexed and at which version, and several
+replicas sharing a server agree. The ingest manifest (`assistant.manifest`) is only a copy
+of that answer, trusted while the store's `generation` is the one it recorded.
 """
 
 from __future__ import annotations
@@ -54,6 +55,11 @@ def _chunk_from_record(cid: str, text: str, meta: dict[str, Any]) -> Chunk:
     )
 
 
+def location(data_dir: Path, url: str | None) -> str:
+    """Where an index lives: its folder, or the Chroma server."""
+    return f"Chroma server {url}" if url else f"{Path(data_dir) / 'chroma'}"
+
+
 class VectorStore:
     """Chunks and their embeddings in one Chroma collection."""
 
@@ -67,7 +73,7 @@ class VectorStore:
 
     @property
     def where(self) -> str:
-        return f"Chroma server {self.url}" if self.url else f"{self.data_dir / 'chroma'}"
+        return location(self.data_dir, self.url)
 
     def _connect(self) -> Any:
         import chromadb

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from fakes import HashEmbedder
 
+from assistant.composer import contexts_of
 from assistant.errors import KnowledgeNotFoundError
 from assistant.ingest import ingest
 from assistant.store import VectorStore
@@ -39,7 +40,10 @@ def test_first_run_adds_then_rerun_embeds_nothing(kb: Path, store: VectorStore) 
     embedder = HashEmbedder()
     first = _run(kb, store, embedder)
     assert (first.added, first.updated, first.removed, first.unchanged) == (3, 0, 0, 0)
-    assert first.total_chunks == store.count() == len(embedder.embedded) == 3
+    assert first.total_chunks == store.count() == 3
+    # each chunk once, then each of its sentences once (for the composer)
+    sentences = [t for c in store.all_chunks() for t in contexts_of(c)]
+    assert len(embedder.embedded) == 3 + len(sentences) and set(sentences) <= set(embedder.embedded)
     sources = {c.source for c in store.all_chunks()}
     assert sources == {"spot.md", "tpu.md", "cloud/vertex.md"}
 

@@ -222,13 +222,14 @@ def best_dense(retrieved: list[Any]) -> float:
 
 
 def best_sentence(bot: Any, retrieved: list[Any], vector: Any, top: int = 3) -> float:
-    """The best cosine of one sentence of the `top` passages to the question (the
-    composer embeds the same sentences, through the same cache)."""
+    """The best cosine of one sentence of the `top` passages to the question, each read
+    with its section's name as the composer reads it (`contexts_of`: the vectors ingest
+    stored, so the gate embeds nothing more than the question)."""
     import numpy as np
 
-    from assistant.composer import sentences_of
+    from assistant.composer import contexts_of
 
-    texts = [s for hit in retrieved[:top] for s in sentences_of(hit.chunk.text)]
+    texts = [s for hit in retrieved[:top] for s in contexts_of(hit.chunk)]
     if not texts:
         return -1.0
     return float((bot.sentence_embedder.embed(texts) @ np.asarray(vector)).max())
