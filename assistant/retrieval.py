@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 # How long the index's generation is trusted before the store is asked again: another
 # process's ingest shows within this; one in this process at once (`expire`).
 RECHECK_SECONDS = 1.0
+# Up to this many chunks the dense ranking is exact, in memory (about 1.5 MB per 1,000);
+# above it Chroma's HNSW index ranks.
+IN_MEMORY_CHUNKS = 20_000
 RRF_K = 60  # the constant from Cormack et al. (2009); damps the weight of top ranks
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.\-][a-z0-9]+)*")
 _STOPWORDS = frozenset(
@@ -67,6 +70,30 @@ class _LexicalIndex:
         ]
 
 
+class _DenseIndex:
+    """Every chunk's embedding in memory, ranked exactly by cosine with one matrix product:
+    for an index this size a Chroma query cost more in its calls than in its search."""
+
+    def __init__(self, chunks: list[Chunk], matrix: np.ndarray) -> None:
+        self.chunks = chunks
+        self.matrix = matrix
+        self.row = {c.id: i for i, c in enumerate(chunks)}
+
+    def search(self, vector: np.ndarray, n: int) -> list[tuple[Chunk, float]]:
+        import numpy as np
+
+        if not self.chunks or n <= 0:
+            return []
+        cosines = self.matrix @ np.asarray(vector, dtype=np.float32)
+        n = min(n, len(self.chunks))
+        best = np.argpartition(-cosines, n - 1)[:n] if n < len(self.chunks) else np.arange(n)
+        best = best[np.lexsort((best, -cosines[best]))]  # by cosine, ties by position
+        return [(self.chunks[int(i)], float(cosines[i])) for i in best]
+
+    def vectors_for(self, ids: list[str]) -> dict[str, np.ndarray]:
+        return {cid: self.matrix[self.row[cid]] for cid in ids if cid in self.row}
+
+
 class HybridRetriever:
     """Top-k chunks for a query, from a lexical and a dense ranking fused by RRF."""
 
@@ -78,6 +105,7 @@ class HybridRetriever:
         self._lexical: _LexicalIndex | None = None
         self._generation: str | None = None
         self._checked = float("-inf")  # time.monotonic() of the last look at the store
+        self._dense: _DenseIndex | None = None  # None: Chroma ranks (a large index)
 
     def refresh(self, force: bool = False) -> None:
         """Rebuild the lexical index if the store changed since it was built. The store is
@@ -89,7 +117,13 @@ class HybridRetriever:
         generation = self.store.generation()
         with self._lock:
             if force or self._lexical is None or generation != self._generation:
-                self._lexical = _LexicalIndex(self.store.all_chunks())
+                dense = None
+                if self.store.count() <= IN_MEMORY_CHUNKS:
+                    chunks, matrix = self.store.all_chunks_with_vectors()
+                    dense = _DenseIndex(chunks, matrix)
+                else:
+                    chunks = self.store.all_chunks()
+                self._lexical, self._dense = _LexicalIndex(chunks), dense
                 self._generation = generation
             self._checked = now
 
@@ -114,6 +148,15 @@ class HybridRetriever:
         ]
         return min(matches, key=lambda c: c.line_start) if matches else None
 
+    def vectors_for(self, ids: list[str]) -> dict[str, Any]:
+        """The stored embeddings of these chunks (from memory when the index is there)."""
+        dense = self._dense
+        if dense is not None:
+            found = dense.vectors_for(ids)
+            if len(found) == len(set(ids)):
+                return found
+        return dict(self.store.embeddings_for(ids))
+
     def embed_query(self, query: str) -> np.ndarray:
         return self.embedder.embed([query])[0]
 
@@ -127,7 +170,11 @@ class HybridRetriever:
         assert lexical is not None
         if vector is None:
             vector = self.embed_query(query)
-        dense = self.store.query(vector, self.candidates)
+        in_memory = self._dense
+        if in_memory is not None:
+            dense = in_memory.search(vector, self.candidates)
+        else:
+            dense = self.store.query(vector, self.candidates)
         sparse = lexical.search(query, self.candidates)
         fused: dict[str, float] = {}
         chunks: dict[str, Chunk] = {}
@@ -145,7 +192,7 @@ class HybridRetriever:
         # Chunks found only lexically still get a cosine, so every result can be judged
         # on the same scale (the abstain rule and the composer use it).
         missing = [cid for cid in top if cid not in dense_score]
-        for cid, emb in self.store.embeddings_for(missing).items():
+        for cid, emb in self.vectors_for(missing).items():
             dense_score[cid] = float(np.dot(np.asarray(emb, dtype=np.float32), vector))
         return [
             RetrievedChunk(

@@ -220,6 +220,22 @@ class VectorStore:
                 out.append(_chunk_from_record(cid, text or "", dict(meta or {})))
         return out
 
+    def all_chunks_with_vectors(self) -> tuple[list[Chunk], np.ndarray]:
+        """Every chunk and its embedding (row i is chunk i's)."""
+        import numpy as np
+
+        chunks: list[Chunk] = []
+        rows: list[Any] = []
+        for got in self._pages("reading chunks", ["documents", "metadatas", "embeddings"]):
+            vectors = got["embeddings"] if got["embeddings"] is not None else []
+            for cid, text, meta, vec in zip(
+                got["ids"], got["documents"] or [], got["metadatas"] or [], vectors, strict=False
+            ):
+                chunks.append(_chunk_from_record(cid, text or "", dict(meta or {})))
+                rows.append(vec)
+        matrix = np.asarray(rows, dtype=np.float32).reshape(len(rows), -1)
+        return chunks, matrix
+
     def file_hashes(self) -> dict[str, tuple[str, str]]:
         """source -> (file hash, ingest root) for every indexed file."""
         out: dict[str, tuple[str, str]] = {}

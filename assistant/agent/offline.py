@@ -48,7 +48,7 @@ class CitationBook:
         if self.vector is not None and chunk.id not in self._by_id:
             import numpy as np
 
-            for emb in self.bot.store.embeddings_for([chunk.id]).values():
+            for emb in self.bot.retriever.vectors_for([chunk.id]).values():
                 score = float(np.dot(np.asarray(emb, dtype=np.float32), self.vector))
         return f"[{self.add(Citation.of(chunk, 0, score))}]"
 
