@@ -131,7 +131,8 @@ class SentenceStore:
     def reconcile(self, chunks: list[Chunk], embedder: Embedder) -> int:
         """Keep the vectors of the chunks in `chunks` (the whole store) whose file is at the
         same version, embed the sentences of the others, drop the rest; returns how many
-        sentences were embedded. The files are replaced atomically."""
+        sentences were embedded (each distinct text once). The files are replaced
+        atomically."""
         import numpy as np
 
         data = self._read_index()
@@ -156,17 +157,32 @@ class SentenceStore:
                 kept.append((chunk, texts, matrix[start : start + len(texts)]))
             else:
                 fresh.append((chunk, texts))
-        new_texts = [t for _, texts in fresh for t in texts]
-        vectors = embedder.embed(new_texts) if new_texts else np.zeros((0, DIM), np.float32)
         unchanged = not fresh and len(kept) == len(old) and matrix is not None
         if unchanged:
             return 0
+        # A sentence already embedded (in a chunk's overlap with the next, or kept by an
+        # edit of its file) is not embedded again.
+        rows: dict[str, int] = {}
+        if matrix is not None:
+            for _, (start, texts) in old.values():
+                for offset, text in enumerate(texts):
+                    if start + offset < len(matrix):
+                        rows.setdefault(text, start + offset)
+        wanted = list(dict.fromkeys(t for _, texts in fresh for t in texts))
+        new_texts = [t for t in wanted if t not in rows]
+        embedded = embedder.embed(new_texts) if new_texts else np.zeros((0, DIM), np.float32)
+        by_text = dict(zip(new_texts, embedded, strict=True))
+        for text in wanted:
+            if text not in by_text and matrix is not None:
+                by_text[text] = np.asarray(matrix[rows[text]], dtype=np.float32)
+        vectors = np.stack([by_text[t] for _, texts in fresh for t in texts]) if fresh else None
         blocks, index, row, at = [], {}, 0, 0
         for chunk, texts, block in kept:
             blocks.append(np.asarray(block, dtype=np.float32))
             index[chunk.id] = [chunk.file_hash, [row, texts]]
             row += len(texts)
         for chunk, texts in fresh:
+            assert vectors is not None
             blocks.append(vectors[at : at + len(texts)])
             index[chunk.id] = [chunk.file_hash, [row, texts]]
             row, at = row + len(texts), at + len(texts)

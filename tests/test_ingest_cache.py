@@ -149,3 +149,16 @@ def test_an_ingest_cut_short_is_finished_by_the_next(tmp_path: Path, fail_on: in
                     embedder=HashEmbedder(), store=store)  # fmt: skip
     texts = [t for c in store.all_chunks() for t in contexts_of(c)]
     assert set(_sentences(bot).lookup(texts)) == set(texts)
+
+
+def test_an_edit_embeds_only_the_sentences_it_changed(tmp_path: Path) -> None:
+    kb = _kb(tmp_path / "kb")
+    store = VectorStore(data_dir=tmp_path / "d", collection="chunks")
+    ingest([kb], store=store, embedder=HashEmbedder(), knowledge_dir=kb)
+    spot = kb / "spot.md"
+    spot.write_text(spot.read_text() + "Spot prices move with demand in each zone.\n")
+    embedder = HashEmbedder()
+    ingest([kb], store=store, embedder=embedder, knowledge_dir=kb)
+    (chunk,) = [c for c in store.all_chunks() if c.source == "spot.md"]
+    assert embedder.embedded[1:] == ["Checkpoints: Spot prices move with demand in each zone."]
+    assert len(contexts_of(chunk)) == 3  # two sentences kept their vectors
