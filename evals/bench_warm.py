@@ -41,6 +41,7 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=100, help="distinct timed questions")
     parser.add_argument("--warm", type=int, default=5, help="questions answered before timing")
     parser.add_argument("--profile", type=Path, help="write a pyinstrument HTML profile here")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the textbook RAG")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from assistant import Assistant
@@ -66,10 +67,21 @@ def main() -> None:
         args.profile.write_text(profiler.output_html())
         print(profiler.output_text(unicode=False, show_all=False)[:6000])
     again = time_each(bot.ask, timed)
+    base_first: list[float] = []
+    if not args.no_baseline:  # the textbook RAG on the same questions, in the same run
+        import tempfile
+
+        from assistant.baseline import TextbookRAG
+
+        with tempfile.TemporaryDirectory() as tmp:
+            rag = TextbookRAG(REPO / "knowledge", Path(tmp) / "baseline")
+            for q in warmups:
+                rag.answer(q)
+            base_first = time_each(rag.answer, timed)
     cores = os.cpu_count()
     machine = platform.processor() or platform.machine()
     print(f"# Warm ask, {time.strftime('%Y-%m-%d %H:%M')}, {cores} cores ({machine}), "
-          f"Python {platform.python_version()}")  # fmt: skip
+          f"load average {os.getloadavg()[0]:.1f}, Python {platform.python_version()}")  # fmt: skip
     print(f"warm-up: {len(warmups)} questions in {warm_seconds:.2f} s (start-up included)")
     f50, f95 = p50_p95(first)
     h50, h95 = p50_p95(again)
@@ -77,6 +89,10 @@ def main() -> None:
           f"p50 {f50 * 1e3:.1f} ms, p95 {f95 * 1e3:.1f} ms")  # fmt: skip
     print(f"cache hit, the same questions asked again: p50 {h50 * 1e3:.1f} ms, "
           f"p95 {h95 * 1e3:.1f} ms")  # fmt: skip
+    if base_first:
+        b50, b95 = p50_p95(base_first)
+        print(f"textbook RAG, the same questions at first sight: p50 {b50 * 1e3:.1f} ms, "
+              f"p95 {b95 * 1e3:.1f} ms; ratio {f50 / b50:.2f}x / {f95 / b95:.2f}x")  # fmt: skip
 
 
 if __name__ == "__main__":
