@@ -7,7 +7,7 @@ export TRANSFORMERS_OFFLINE := 1
 
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: help install index run chat test lint bench eval clean browser
+.PHONY: help install index run chat test test-fast lint bench eval clean browser
 
 help:  ## show this help
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ browser:  ## install Debian's chromium for the browser test
 
 test: $(STAMP) browser  ## run the test suite
 	$(PY) -m pytest -q
+
+test-fast: $(STAMP)  ## the test suite without the tests marked slow
+	$(PY) -m pytest -q -m "not slow"
 
 lint: $(STAMP)  ## ruff check, ruff format --check, mypy, the import layers (lint-imports)
 	$(VENV)/bin/ruff check assistant tests evals ui

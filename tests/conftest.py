@@ -4,6 +4,7 @@ developer's index; the exported ONNX model is shared by the whole session."""
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,15 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 KNOWLEDGE = REPO / "knowledge"
+# A developer's settings that must not reach a test.
+UNSET = (
+    "MLINFRA_CHROMA_URL",
+    "MLINFRA_KNOWLEDGE_DIR",
+    "MLINFRA_MODEL_DIR",
+    "MLINFRA_K",
+    "MLINFRA_PRICE_SNAPSHOT",
+    "MLINFRA_PRICES",
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -38,14 +48,7 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     monkeypatch.setenv("MLINFRA_DATA_DIR", str(data))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
-    for var in (
-        "MLINFRA_CHROMA_URL",
-        "MLINFRA_KNOWLEDGE_DIR",
-        "MLINFRA_MODEL_DIR",
-        "MLINFRA_K",
-        "MLINFRA_PRICE_SNAPSHOT",
-        "MLINFRA_PRICES",
-    ):
+    for var in UNSET:
         monkeypatch.delenv(var, raising=False)
     monkeypatch.chdir(tmp_path)  # a developer's .env must not leak into tests
     yield data
@@ -59,31 +62,79 @@ def onnx_embedder(model_dir: Path):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
-def real_bot(tmp_path_factory: pytest.TempPathFactory, model_dir: Path, onnx_embedder):  # type: ignore[no-untyped-def]
+def real_index(tmp_path_factory: pytest.TempPathFactory, model_dir: Path, onnx_embedder) -> Path:  # type: ignore[no-untyped-def]
+    """A data dir with the real knowledge indexed by the real model, as `make install`
+    leaves it (and the caches a first question writes). Built once per session and never
+    used in place: `real_bot` and `indexed_data` work on copies of it."""
+    from assistant import Assistant, Settings
+
+    data = tmp_path_factory.mktemp("real-index")
+    settings = Settings(data_dir=data, knowledge_dir=KNOWLEDGE, model_dir=model_dir)
+    bot = Assistant(settings, embedder=onnx_embedder)
+    bot.ingest()
+    bot.ask("What does a g5.xlarge cost on SageMaker vs EKS 24/7?")  # the caches of a first use
+    return data
+
+
+@pytest.fixture(scope="session")
+def real_bot(
+    tmp_path_factory: pytest.TempPathFactory, real_index: Path, model_dir: Path, onnx_embedder
+):  # type: ignore[no-untyped-def]
     """The assistant users run: real knowledge, real packaged model, embedded Chroma.
     Built once per session (the index is only read by the tests that share it)."""
     from assistant import Assistant, Settings
 
     data = tmp_path_factory.mktemp("real-data")
+    shutil.copytree(real_index, data, dirs_exist_ok=True)
     settings = Settings(data_dir=data, knowledge_dir=KNOWLEDGE, model_dir=model_dir)
     bot = Assistant(settings, embedder=onnx_embedder)
-    bot.ingest()
+    report = bot.ingest()  # incremental over the copy: nothing left to embed
+    assert report.added == report.updated == report.removed == 0, report
     return bot
 
 
 @pytest.fixture
-def served_app(real_bot, tmp_path: Path) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """The web UI served by `streamlit run` on 127.0.0.1 over the real index; its URL."""
+def indexed_data(isolated_env: Path, real_index: Path) -> Path:
+    """This test's own MLINFRA_DATA_DIR, holding a copy of the real index: for a CLI run or
+    a new process that should find the index built (as after `make install`) rather than
+    spend its time building it. First use on an empty data dir is tested in test_ask."""
+    shutil.copytree(real_index, isolated_env)
+    return isolated_env
+
+
+@pytest.fixture(scope="session")
+def grade_once(real_bot):  # type: ignore[no-untyped-def]
+    """`real_bot.grade`, each (question, answer) graded once per session: the eval suite,
+    the blind-level test and the calibration test grade the same few hundred answers, and
+    a grade is a function of them (and the fixed index). Same `Grade` objects, read only."""
+    grades: dict[tuple[str, str], object] = {}
+    grade = real_bot.grade
+
+    def once(question: str, answer: str):  # type: ignore[no-untyped-def]
+        key = (question, answer)
+        if key not in grades:
+            grades[key] = grade(question, answer)
+        return grades[key]
+
+    return once
+
+
+@pytest.fixture(scope="module")
+def served_app(real_bot, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The web UI served by `streamlit run` on 127.0.0.1 over the real index; its URL.
+    One server per module: each test opens its own browser session on it."""
     from servers import free_port, serving, streamlit_command
 
     port = free_port()
-    env = dict(
-        os.environ,
+    env = {k: v for k, v in os.environ.items() if k not in UNSET}
+    env.update(
         MLINFRA_DATA_DIR=str(real_bot.settings.data_dir),
         MLINFRA_MODEL_DIR=str(real_bot.settings.model_dir),
         HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
     )
     url = f"http://127.0.0.1:{port}"
-    log = tmp_path / "streamlit.log"
-    with serving(streamlit_command(port), f"{url}/_stcore/health", log, cwd=tmp_path, env=env):
+    cwd = tmp_path_factory.mktemp("streamlit")
+    log = cwd / "streamlit.log"
+    with serving(streamlit_command(port), f"{url}/_stcore/health", log, cwd=cwd, env=env):
         yield url

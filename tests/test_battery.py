@@ -162,14 +162,14 @@ def test_regimes_tool_names_and_accelerator_totals_are_read_as_written() -> None
 
 
 def test_a_new_batch_is_scored_and_logged_at_first_sight(
-    tmp_path: Path, model_dir: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, model_dir: Path, indexed_data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from typer.testing import CliRunner
 
     from assistant.cli import app
 
     monkeypatch.setenv("MLINFRA_MODEL_DIR", str(model_dir))
-    monkeypatch.setenv("MLINFRA_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("MLINFRA_DATA_DIR", str(indexed_data))  # tmp_path / "data", indexed
     evals = tmp_path / "evals"
     (evals / "cases").mkdir(parents=True)
     batch = evals / "new.yaml"

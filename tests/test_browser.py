@@ -18,9 +18,12 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO / "tests" / "artifacts"
 QUESTION = "We're 3 engineers with 4 models and launch in six weeks, SageMaker or Kubernetes?"
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason=f"needs Debian's chromium at {CHROMIUM} (make browser)"
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason=f"needs Debian's chromium at {CHROMIUM} (make browser)"
+    ),
+]
 
 
 @contextmanager

@@ -19,6 +19,13 @@ def env(tmp_path: Path, model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> dic
     return {}
 
 
+@pytest.fixture
+def indexed(env: dict, indexed_data: Path) -> dict:  # type: ignore[type-arg]
+    """`env` over a copy of the real index: the commands that read it need not build it
+    (the ingest tests keep an empty data dir)."""
+    return env
+
+
 def test_ingest_reports_a_summary_and_a_second_run_embeds_nothing(env: dict) -> None:  # type: ignore[type-arg]
     runner = CliRunner()
     first = runner.invoke(app, ["ingest"])
@@ -32,7 +39,7 @@ def test_ingest_reports_a_summary_and_a_second_run_embeds_nothing(env: dict) -> 
     assert f"unchanged {files} files; embedded 0 chunks" in second.stdout
 
 
-def test_ask_json_matches_the_contract(env: dict) -> None:  # type: ignore[type-arg]
+def test_ask_json_matches_the_contract(indexed: dict) -> None:  # type: ignore[type-arg]
     result = CliRunner().invoke(app, ["ask", "--json", "When would you use TPUs vs GPUs?"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
@@ -42,13 +49,13 @@ def test_ask_json_matches_the_contract(env: dict) -> None:  # type: ignore[type-
     )
 
 
-def test_ask_renders_markdown_and_a_sources_table(env: dict) -> None:  # type: ignore[type-arg]
+def test_ask_renders_markdown_and_a_sources_table(indexed: dict) -> None:  # type: ignore[type-arg]
     result = CliRunner().invoke(app, ["ask", "What is Vertex AI Reduction Server?"])
     assert result.exit_code == 0, result.output
     assert "Sources" in result.stdout and "vertex-ai" in result.stdout
 
 
-def test_sources_lists_passages_with_scores(env: dict) -> None:  # type: ignore[type-arg]
+def test_sources_lists_passages_with_scores(indexed: dict) -> None:  # type: ignore[type-arg]
     result = CliRunner().invoke(app, ["sources", "--json", "--k", "3", "Kubeflow Pipelines"])
     assert result.exit_code == 0, result.output
     hits = json.loads(result.stdout)
@@ -68,7 +75,7 @@ def test_ingest_of_a_missing_path_names_it(env: dict, tmp_path: Path) -> None:  
     assert "missing-dir" in result.stderr
 
 
-def test_chat_answers_follow_ups_until_exit(env: dict) -> None:  # type: ignore[type-arg]
+def test_chat_answers_follow_ups_until_exit(indexed: dict) -> None:  # type: ignore[type-arg]
     result = CliRunner().invoke(
         app, ["chat"], input="When should I use TPUs?\nand for PyTorch models?\nexit\n"
     )
@@ -76,7 +83,7 @@ def test_chat_answers_follow_ups_until_exit(env: dict) -> None:  # type: ignore[
     assert result.stdout.count("Sources") == 2
 
 
-def test_chat_follow_up_reruns_the_decision_tool(env: dict) -> None:  # type: ignore[type-arg]
+def test_chat_follow_up_reruns_the_decision_tool(indexed: dict) -> None:  # type: ignore[type-arg]
     result = CliRunner().invoke(
         app,
         ["chat", "--verbose"],
@@ -91,7 +98,7 @@ def test_chat_follow_up_reruns_the_decision_tool(env: dict) -> None:  # type: ig
     assert plain.exit_code == 0 and "team_size = 3 from" not in plain.stdout
 
 
-def test_ask_markdown_prints_a_decision_record(env: dict) -> None:  # type: ignore[type-arg]
+def test_ask_markdown_prints_a_decision_record(indexed: dict) -> None:  # type: ignore[type-arg]
     result = CliRunner().invoke(
         app, ["ask", "--markdown", "What does a g5.xlarge cost on SageMaker vs EKS 24/7?"]
     )

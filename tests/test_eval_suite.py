@@ -15,13 +15,18 @@ THRESHOLDS = yaml.safe_load((REPO / "evals" / "thresholds.yaml").read_text())
 
 
 @pytest.fixture(scope="module")
-def report(real_bot: Assistant) -> dict:  # type: ignore[type-arg]
+def report(real_bot: Assistant, grade_once) -> dict:  # type: ignore[no-untyped-def, type-arg]
     seen: list[tuple[int, int, str]] = []
-    result = evaluation.run(real_bot, REPO / "evals", lambda d, t, s: seen.append((d, t, s)))
+    # The blind and calibration answers are graded once per session (test_grading and
+    # test_interview grade the same ones); everything else runs as `mlinfra eval` runs it.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(real_bot, "grade", grade_once)
+        result = evaluation.run(real_bot, REPO / "evals", lambda d, t, s: seen.append((d, t, s)))
     assert seen and seen[-1][0] == seen[-1][1]  # progress reached the end
     return result
 
 
+@pytest.mark.slow
 def test_cases_cover_every_kind_and_are_many(report: dict) -> None:  # type: ignore[type-arg]
     cases = report["cases"]
     assert sum(cases.values()) >= 80
@@ -57,6 +62,7 @@ def test_bad_input_outcomes_name_what_went_wrong(real_bot: Assistant) -> None:
     assert evaluation.bad_input_outcome(real_bot, answered) == "answered instead of abstaining"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("metric", sorted(THRESHOLDS))
 def test_metric_is_at_or_above_its_floor(report: dict, metric: str) -> None:  # type: ignore[type-arg]
     value = report["metrics"][metric]
@@ -83,6 +89,7 @@ def test_spearman_matches_hand_computed_values() -> None:
     assert evaluation.spearman([1, 1, 2], [1, 2, 3]) == pytest.approx(0.8660, abs=1e-3)
 
 
+@pytest.mark.slow
 def test_ours_beats_the_textbook_rag_baseline_on_retrieval(
     report: dict,
     tmp_path: Path,  # type: ignore[type-arg]

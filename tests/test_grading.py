@@ -95,7 +95,8 @@ def test_overclaims_the_rubric_does_not_make_cost_points(real_bot: Assistant) ->
     assert "more certain than the facts" in g_sure.summary
 
 
-def test_blind_levels_are_ordered(real_bot: Assistant) -> None:
+@pytest.mark.slow
+def test_blind_levels_are_ordered(grade_once) -> None:  # type: ignore[no-untyped-def]
     """On the blind interviewers' answers: excellent and good well above partial, partial
     above wrong and confidently wrong, and off-topic, salad and the pasted question near
     zero. (Not yet met, and so not asserted: excellent above good; see the README.)"""
@@ -103,7 +104,7 @@ def test_blind_levels_are_ordered(real_bot: Assistant) -> None:
     means: dict[str, list[float]] = {}
     for path in sorted((REPO / "evals" / "calibration" / "blind").glob("*.yaml")):
         for case in yaml.safe_load(path.read_text()):
-            score = real_bot.grade(by_id[case["question_id"]].question, case["answer"]).score
+            score = grade_once(by_id[case["question_id"]].question, case["answer"]).score
             means.setdefault(case["level"], []).append(score)
     mean = {level: sum(v) / len(v) for level, v in means.items()}
     assert min(mean["excellent"], mean["good"]) > mean["partial"] + 2, mean

@@ -100,10 +100,10 @@ def test_calibration_set_is_large_and_varied() -> None:
 
 
 @pytest.fixture(scope="module")
-def graded(real_bot: Assistant) -> list[tuple[dict, float]]:  # type: ignore[type-arg]
+def graded(grade_once) -> list[tuple[dict, float]]:  # type: ignore[no-untyped-def, type-arg]
     by_id = {q.id: q for q in BANK}
     return [
-        (case, real_bot.grade(by_id[case["question_id"]].question, case["answer"]).score)
+        (case, grade_once(by_id[case["question_id"]].question, case["answer"]).score)
         for case in CALIBRATION
     ]
 

@@ -38,6 +38,16 @@ def test_a_bad_bank_entry_is_an_error_naming_the_allowed_types(tmp_path: Path) -
         load_bank(bad)
 
 
+@pytest.fixture(scope="module")
+def exemplars(onnx_embedder, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The bank embedded once for the module (a few seconds), in a folder of its own."""
+    folder = tmp_path_factory.mktemp("question-types")
+    types = Exemplars(onnx_embedder, folder)
+    types.classify(onnx_embedder.embed(["warm up"])[0])  # embeds the bank if it is lazy
+    assert list(folder.glob("question-types-*.npy")), "the bank's vectors are kept"
+    return types, folder
+
+
 @pytest.mark.parametrize(
     ("question", "qtype"),
     [
@@ -48,14 +58,13 @@ def test_a_bad_bank_entry_is_an_error_naming_the_allowed_types(tmp_path: Path) -
         ("lol what's a good name for my cat", "out_of_scope"),
     ],
 )  # fmt: skip
-def test_the_classifier_types_what_no_rule_decides(onnx_embedder, question: str,  # type: ignore[no-untyped-def]
-                                                   qtype: str, tmp_path: Path) -> None:  # fmt: skip
+def test_the_classifier_types_what_no_rule_decides(onnx_embedder, exemplars, question: str,  # type: ignore[no-untyped-def]
+                                                   qtype: str) -> None:  # fmt: skip
     assert by_rules(normalise(question)) is None
-    types = Exemplars(onnx_embedder, tmp_path)
+    types, folder = exemplars
     got = types.classify(onnx_embedder.embed([question])[0])
     assert got.type == qtype, got
-    assert list(tmp_path.glob("question-types-*.npy")), "the bank's vectors are kept"
-    again = Exemplars(onnx_embedder, tmp_path)  # a new process reads them back
+    again = Exemplars(onnx_embedder, folder)  # a new process reads them back
     assert again.classify(onnx_embedder.embed([question])[0]).type == qtype
 
 

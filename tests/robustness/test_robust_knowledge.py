@@ -100,6 +100,7 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     return paths
 
 
+@pytest.mark.slow
 def test_hostile_folder_ingests_the_good_files_and_warns_by_name_for_the_rest(
     tmp_path: Path,
     model_dir: Path,

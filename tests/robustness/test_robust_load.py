@@ -28,6 +28,7 @@ def test_fifty_concurrent_asks_all_answer_and_agree(real_bot: Assistant) -> None
     }
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"needs {CHROMIUM} (make browser)")
 def test_twenty_browser_sessions_at_once_all_get_the_same_answer(served_app: str) -> None:
     sessions = int(os.environ.get("MLINFRA_LOAD_SESSIONS", "20"))
