@@ -62,8 +62,10 @@ eval: install  ## the regression eval suite; writes evals/reports/latest.{md,jso
 # `make bench SCALE_SIZES=10000` for a quicker pass.
 SCALE_SIZES ?= 10000 100000
 
-bench: install  ## timings vs the textbook RAG, UI latency, 10k/100k-chunk scale (medians)
+bench: install  ## timings vs the textbook RAG (first sight and cache hits), no-op re-ingest at 100k chunks, UI, load, prices, scale (medians)
 	$(PY) evals/bench_foundation.py
+	$(PY) evals/bench_warm.py
+	$(PY) evals/bench_reingest.py
 	$(PY) evals/bench_ui.py
 	$(PY) evals/bench_load.py
 	$(PY) evals/bench_prices.py
