@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 # How long the index's generation is trusted before the store is asked again: another
 # process's ingest shows within this; one in this process at once (`expire`).
 RECHECK_SECONDS = 1.0
-# Up to this many chunks the dense ranking is exact, in memory (about 1.5 MB per 1,000);
-# above it Chroma's HNSW index ranks.
+# Up to this many chunks of an embedded index the dense ranking is exact, in memory (about
+# 1.5 MB per 1,000); above it, or on a Chroma server, Chroma's HNSW index ranks.
 IN_MEMORY_CHUNKS = 20_000
 RRF_K = 60  # the constant from Cormack et al. (2009); damps the weight of top ranks
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.\-][a-z0-9]+)*")
@@ -118,7 +118,9 @@ class HybridRetriever:
         with self._lock:
             if force or self._lexical is None or generation != self._generation:
                 dense = None
-                if self.store.count() <= IN_MEMORY_CHUNKS:
+                # Embedded only: replicas sharing a Chroma server rank there, so an outage
+                # is reported rather than answered from a copy that may be stale.
+                if self.store.url is None and self.store.count() <= IN_MEMORY_CHUNKS:
                     chunks, matrix = self.store.all_chunks_with_vectors()
                     dense = _DenseIndex(chunks, matrix)
                 else:
