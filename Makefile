@@ -10,7 +10,7 @@ CHROMIUM := /usr/bin/chromium
 .PHONY: help install index run chat test test-fast lint bench eval clean browser
 
 help:  ## show this help
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
 # The CPU build of torch is pinned first, so nothing pulls a multi-GB CUDA build.
 $(STAMP): pyproject.toml
