@@ -117,8 +117,9 @@ class SentenceStore:
             return {}
         import numpy as np
 
-        block = np.asarray(matrix[sorted(set(found.values()))], dtype=np.float32)
-        where = {row: i for i, row in enumerate(sorted(set(found.values())))}
+        wanted = sorted(set(found.values()))
+        block = np.asarray(matrix[wanted], dtype=np.float32)
+        where = {row: i for i, row in enumerate(wanted)}
         return {t: block[where[row]] for t, row in found.items()}
 
     def __len__(self) -> int:
@@ -225,6 +226,3 @@ class StoredSentenceEmbedder:
         if missing:
             known.update(zip(missing, self.inner.embed(missing), strict=True))
         return np.stack([known[t] for t in texts])
-
-    def __len__(self) -> int:
-        return len(self.store) + len(self.inner)  # type: ignore[arg-type]
