@@ -144,8 +144,9 @@ class Assistant:
             return self._retriever
 
     def _warm_up(self) -> None:
-        """Load the model while the store connects: a cold `mlinfra ask` pays for the
-        slower of the two, not their sum (both spend most of it outside the GIL)."""
+        """Load the model while the store opens and the lexical index's library imports:
+        a cold `mlinfra ask` pays for the slower of the two, not their sum (the model's
+        load spends most of its time outside the GIL)."""
         if self._embedder is not None or self._store is not None:
             return
         # Two threads importing the same package at once can see it half-initialised
@@ -166,7 +167,12 @@ class Assistant:
         worker = threading.Thread(target=load, name="mlinfra-load-model", daemon=True)
         worker.start()
         try:
-            self.store  # noqa: B018 - connects
+            self.store  # noqa: B018 - opens
+            # The lexical index's library (with scipy), then the answer path's rules (their
+            # patterns compile on import): a third of a cold ask between them.
+            import bm25s  # noqa: F401
+
+            import assistant.agent.offline  # noqa: F401
         finally:
             worker.join()
         if failed:

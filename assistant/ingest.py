@@ -4,7 +4,8 @@ Each file's content hash is stored with its chunks. A run re-embeds only files w
 changed, replaces their chunks, deletes the chunks of files that are gone, embeds the
 sentences of the new chunks for the composer (`sentence_store`), and reports what it did.
 What the index holds is read from the manifest beside it while that matches the store
-(`manifest`), else from the store's own records.
+(`manifest`), else from the store's own records; an embedded index small enough to rank in
+memory is kept as a snapshot beside it too (`index_snapshot`).
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant import manifest
+from assistant import index_snapshot, manifest
 from assistant.embeddings import Embedder, model_key
 from assistant.errors import KnowledgeNotFoundError
 from assistant.models import Chunk, IngestReport
+from assistant.retrieval import IN_MEMORY_CHUNKS
 from assistant.sentence_store import SentenceStore, cache_folder
 from assistant.splitting import embedding_text, split_markdown
 from assistant.store import VectorStore
@@ -207,6 +209,7 @@ def ingest(
         nonlocal changed
         if not changed:
             manifest.invalidate(folder)
+            index_snapshot.invalidate(folder)
         changed = True
 
     for done, file in enumerate(files, start=1):
@@ -263,13 +266,24 @@ def ingest(
             hashes.pop(source, None)
             report.removed += 1
             report.chunks_deleted += len(ids)
-    if changed or trusted is None:
+    refresh = changed or trusted is None
+    # An embedded index small enough to rank in memory is also kept as a snapshot, which a
+    # new process reads instead of opening Chroma (see index_snapshot).
+    in_memory = refresh and store.url is None and store.count() <= IN_MEMORY_CHUNKS
+    if refresh:
+        if in_memory:
+            chunks, matrix = store.all_chunks_with_vectors()
+        else:
+            chunks = store.all_chunks()
         # The sentences the composer judges, embedded once here (see sentence_store).
-        SentenceStore(folder, model_key(embedder)).reconcile(store.all_chunks(), embedder)
+        SentenceStore(folder, model_key(embedder)).reconcile(chunks, embedder)
     if changed:
         store.bump_generation()
-    if changed or trusted is None:
-        manifest.write(folder, store.generation(), hashes)
+    if refresh:
+        generation = store.generation()
+        manifest.write(folder, generation, hashes)
+        if in_memory:
+            index_snapshot.write(folder, generation, chunks, matrix)
     report.total_chunks = store.count()
     report.seconds = round(time.perf_counter() - started, 3)
     return report

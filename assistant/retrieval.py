@@ -94,6 +94,27 @@ class _DenseIndex:
         return {cid: self.matrix[self.row[cid]] for cid in ids if cid in self.row}
 
 
+def _count(generation: str) -> int:
+    return int(generation.rsplit(":", 1)[-1])
+
+
+def read_in_memory(store: VectorStore, generation: str) -> tuple[list[Chunk], np.ndarray]:
+    """Every chunk of an embedded index with its vector: from the snapshot beside the index
+    while it is of this generation (no Chroma to open), else from the store, kept as the
+    snapshot for the next process."""
+    from assistant import index_snapshot
+    from assistant.sentence_store import cache_folder
+
+    folder = cache_folder(store.data_dir, store.where, store.collection_name)
+    kept = index_snapshot.read(folder, generation)
+    if kept is not None:
+        return kept
+    chunks, matrix = store.all_chunks_with_vectors()
+    if store.generation() == generation:  # unchanged while it was read
+        index_snapshot.write(folder, generation, chunks, matrix)
+    return chunks, matrix
+
+
 class HybridRetriever:
     """Top-k chunks for a query, from a lexical and a dense ranking fused by RRF."""
 
@@ -120,8 +141,8 @@ class HybridRetriever:
                 dense = None
                 # Embedded only: replicas sharing a Chroma server rank there, so an outage
                 # is reported rather than answered from a copy that may be stale.
-                if self.store.url is None and self.store.count() <= IN_MEMORY_CHUNKS:
-                    chunks, matrix = self.store.all_chunks_with_vectors()
+                if self.store.url is None and _count(generation) <= IN_MEMORY_CHUNKS:
+                    chunks, matrix = read_in_memory(self.store, generation)
                     dense = _DenseIndex(chunks, matrix)
                 else:
                     chunks = self.store.all_chunks()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -67,9 +68,25 @@ class VectorStore:
         self.url = url
         self.data_dir = data_dir
         self.collection_name = collection
-        self._client = self._connect()
-        self._collection = self._open_collection()
         self._stale = False  # an embedded write failed: reopen before the next call
+        self._client: Any = None
+        self._collection: Any = None
+        self._opening = threading.Lock()
+        # A server is reached at once, so a wrong URL is said where the store is made; an
+        # embedded index is opened on its first use that needs Chroma (`_open`): its
+        # generation and count are read from its file (`index_snapshot.peek_generation`).
+        if url:
+            self._open()
+
+    def _open(self) -> None:
+        with self._opening:
+            if self._client is None:
+                self._client = self._connect()
+                try:
+                    self._collection = self._open_collection()
+                except BaseException:
+                    self._client = None
+                    raise
 
     @property
     def where(self) -> str:
@@ -151,6 +168,7 @@ class VectorStore:
         """op(collection), with errors said in words and naming the index."""
         if self._stale:
             self._reopen()
+        self._open()
         try:
             return op(self._collection)
         except StoreUnavailableError:
@@ -180,10 +198,25 @@ class VectorStore:
     # -- reading -------------------------------------------------------------------------
 
     def count(self) -> int:
+        peeked = self._peek()
+        if peeked is not None:
+            return int(peeked.rsplit(":", 1)[1])
         return int(self._call("count", lambda c: c.count()))
 
+    def _peek(self) -> str | None:
+        """The generation of an embedded index read from its file, if it can be."""
+        if self.url or self._stale:
+            return None
+        from assistant.index_snapshot import peek_generation
+
+        return peek_generation(self.data_dir / "chroma", self.collection_name, _GENERATION_KEY)
+
     def generation(self) -> str:
-        """Changes whenever an ingest changes the collection (seen by every replica)."""
+        """Changes whenever an ingest changes the collection (seen by every replica):
+        '<time of the last change>:<count>'."""
+        peeked = self._peek()
+        if peeked is not None:
+            return peeked
         col = self._call(
             "reading the collection", lambda _: self._client.get_collection(self.collection_name)
         )
@@ -233,6 +266,8 @@ class VectorStore:
             ):
                 chunks.append(_chunk_from_record(cid, text or "", dict(meta or {})))
                 rows.append(vec)
+        if not rows:  # an empty index
+            return chunks, np.zeros((0, 0), dtype=np.float32)
         matrix = np.asarray(rows, dtype=np.float32).reshape(len(rows), -1)
         return chunks, matrix
 
