@@ -108,15 +108,15 @@ def _grade_blind(bot: Any, files: list[Path], log_in: Path | None, writer: str) 
     append the first-sight figures to its first_sight.md."""
     import time
 
-    import yaml
     from rich.markdown import Markdown
 
     from assistant import evaluation
     from assistant.eval_report import blind_grading_entry
+    from assistant.yaml_files import safe_load
 
     cases = []
     for path in files:
-        data = yaml.safe_load(path.read_text()) if path.is_file() else None
+        data = safe_load(path.read_text()) if path.is_file() else None
         if not isinstance(data, list):
             raise _fail(f"{path}: expected a YAML list of answers (question_id, level, score)")
         cases += data

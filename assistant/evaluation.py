@@ -36,11 +36,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from assistant import battery
 from assistant.eval_report import REGRESSION_MARGIN, compare, markdown, write
 from assistant.text import MARKER, strip_markers
+from assistant.yaml_files import safe_load
 
 if TYPE_CHECKING:
     from assistant.api import Assistant
@@ -57,7 +56,7 @@ def load_cases(evals_dir: Path) -> dict[str, list[dict[str, Any]]]:
         "retrieval": [], "routing": [], "off_topic": [], "key_points": [], "bad_input": []
     }  # fmt: skip
     for path in sorted(cases_dir.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text()) or []
+        data = safe_load(path.read_text()) or []
         if path.name == "off_topic.yaml":
             out["off_topic"] += [{"q": q} if isinstance(q, str) else q for q in data]
         elif path.stem in ("routing", "key_points", "bad_input"):
@@ -68,7 +67,7 @@ def load_cases(evals_dir: Path) -> dict[str, list[dict[str, Any]]]:
         out[key] = [
             case
             for path in sorted((Path(evals_dir) / folder).glob("*.yaml"))
-            for case in yaml.safe_load(path.read_text()) or []
+            for case in safe_load(path.read_text()) or []
         ]
     real = cases_dir / "real"
     out["battery"] = battery.load(real) if real.is_dir() else []

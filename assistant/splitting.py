@@ -33,12 +33,12 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str, list[str]]:
             break
     else:
         return {}, text, ["front matter has no closing '---'; read as text"]
-    import yaml
+    from assistant.yaml_files import safe_load
 
     raw = "\n".join(lines[1:end])
     body = "\n" * (end + 1) + "\n".join(lines[end + 1 :])
     try:
-        meta = yaml.safe_load(raw) or {}
+        meta = safe_load(raw) or {}
     # Not only YAMLError: a bad date (2026-13-45) raises ValueError, deep nesting
     # RecursionError; front matter is the file author's, and never stops an ingest.
     except Exception as exc:

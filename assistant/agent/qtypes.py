@@ -17,6 +17,7 @@ gets no build-vs-buy verdict; see `assistant.agent.planner`.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import threading
 from dataclasses import dataclass
@@ -165,9 +166,9 @@ def by_rules(text: str) -> QuestionType | None:
 
 def load_bank(path: Path = BANK) -> list[tuple[str, str]]:
     """(text, type) for every exemplar; a type outside `TYPES` is an error naming it."""
-    import yaml
+    from assistant.yaml_files import safe_load
 
-    items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    items = safe_load(path.read_text(encoding="utf-8")) or []
     out = []
     for i, item in enumerate(items):
         if item.get("type") not in TYPES or not str(item.get("text", "")).strip():
@@ -190,6 +191,7 @@ class Exemplars:
         self._texts: list[str] = []
         self._matrix: np.ndarray | None = None
         self._weights: tuple[np.ndarray, np.ndarray] | None = None
+        self._digest = ""
 
     def _load(self) -> np.ndarray:
         import numpy as np
@@ -202,6 +204,7 @@ class Exemplars:
             self._texts = [t for t, _ in items]
             name = str(getattr(self.embedder, "name", type(self.embedder).__name__))
             digest = hashlib.sha256(self.bank.read_bytes() + name.encode()).hexdigest()[:16]
+            self._digest = digest
             cached = self.cache_dir / f"question-types-{digest}.npy" if self.cache_dir else None
             matrix = None
             if cached is not None and cached.exists():
@@ -222,10 +225,32 @@ class Exemplars:
             return matrix
 
     def _fit(self) -> tuple[np.ndarray, np.ndarray]:
+        """The classifier's weights: fitted once per bank, model and fitting constants, and
+        kept beside the bank's vectors (fitting was a tenth of a cold answer)."""
+        import numpy as np
+
         matrix = self._load()
         with self._lock:
-            if self._weights is None:
+            if self._weights is not None:
+                return self._weights
+            key = f"{self._digest}-{STEPS}-{RATE}-{L2}".encode()
+            name = f"question-types-fit-{hashlib.sha256(key).hexdigest()[:16]}.npz"
+            cached = self.cache_dir / name if self.cache_dir else None
+            try:
+                with np.load(cached) as kept:  # type: ignore[arg-type]
+                    w, b = kept["w"], kept["b"]
+                if w.shape != (matrix.shape[1], len(TYPES)) or b.shape != (len(TYPES),):
+                    raise ValueError("the kept fit is of another shape")
+                self._weights = (w, b)
+            except (OSError, ValueError, KeyError, TypeError):
                 self._weights = fit(matrix, self._types)
+                if cached is not None:
+                    tmp = cached.with_suffix(f".{os.getpid()}.tmp.npz")
+                    try:
+                        np.savez(tmp, w=self._weights[0], b=self._weights[1])
+                        tmp.replace(cached)
+                    except OSError:
+                        tmp.unlink(missing_ok=True)
             return self._weights
 
     def classify(self, vector: Any) -> QuestionType:

@@ -7,6 +7,8 @@ from typing import Any
 
 import yaml
 
+from assistant.yaml_files import safe_load
+
 CATEGORIES = ("cost", "sizing", "build_vs_buy", "concept", "out_of_scope")
 EXPECT_KEYS = ("decline", "lead", "has", "must_not", "tool", "args", "usd", "reference")
 TOOLS = ("estimate_cost", "select_accelerator", "choose_infrastructure", "none")
@@ -31,7 +33,7 @@ def load_file(path: Path) -> list[dict[str, Any]]:
     if not Path(path).is_file():
         raise ValueError(f"battery file {path} does not exist")
     try:
-        data = yaml.safe_load(Path(path).read_text()) or []
+        data = safe_load(Path(path).read_text()) or []
     except yaml.YAMLError as exc:
         raise ValueError(f"{Path(path).name}: not valid YAML: {exc}") from None
     if not isinstance(data, list):

@@ -8,8 +8,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, Field, field_validator
+
+from assistant.yaml_files import safe_load
 
 BANK_DIR = "interview"
 DIFFICULTIES = ("easy", "medium", "hard")
@@ -64,7 +65,7 @@ def _load(stamp: tuple[tuple[str, int], ...]) -> tuple[Question, ...]:
     questions: list[Question] = []
     seen: set[str] = set()
     for name, _ in stamp:
-        entries = yaml.safe_load(Path(name).read_text()) or []
+        entries = safe_load(Path(name).read_text()) or []
         for i, entry in enumerate(entries):
             try:
                 q = Question.model_validate(entry)
