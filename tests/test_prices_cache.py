@@ -62,6 +62,44 @@ def test_the_shipped_snapshot_from_its_cache_is_its_parse(tmp_path: Path) -> Non
     assert again.cheapest_for("h100", 16, PROVIDERS) == parsed.cheapest_for("h100", 16, PROVIDERS)
 
 
+@pytest.fixture(scope="module")
+def shipped_parsed() -> Catalog:
+    return Catalog(read(SHIPPED))
+
+
+@pytest.fixture(scope="module")
+def shipped_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("cache")
+    load(SHIPPED, folder)  # writes the cache
+    return folder
+
+
+@settings(max_examples=25, deadline=None)
+@given(order=st.randoms(use_true_random=False))
+def test_a_cached_catalog_answers_look_ups_in_any_order_as_its_parse(
+    order: object, shipped_parsed: Catalog, shipped_cache: Path
+) -> None:
+    # Rows from the cache are made when a look-up first reads them: whatever is asked
+    # first, and in whatever order, the answers are the parse's.
+    cached = load(SHIPPED, shipped_cache)
+    assert not isinstance(cached.rows, tuple)  # from the cache, not parsed
+    names = shipped_parsed.names()
+    asked = order.sample(names, 30)  # type: ignore[attr-defined]
+    accelerators = order.sample(shipped_parsed.accelerators(), 5)  # type: ignore[attr-defined]
+    for name in asked:
+        assert exact(tuple(cached.find(name))) == exact(tuple(shipped_parsed.find(name)))
+    for acc in accelerators:
+        got, want = (
+            cached.with_accelerator(acc, region="us-east-1"),
+            shipped_parsed.with_accelerator(acc, region="us-east-1"),
+        )
+        assert exact(tuple(got)) == exact(tuple(want))
+    assert cached.rows[-1] == shipped_parsed.rows[-1] and cached.rows[3:6] == list(
+        shipped_parsed.rows[3:6]
+    )
+    assert exact(tuple(cached.rows)) == exact(shipped_parsed.rows)
+
+
 text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1,
                max_size=12)  # fmt: skip
 number = st.one_of(st.sampled_from([0.0, -0.0, 1.0, 8.0, 0.5]),

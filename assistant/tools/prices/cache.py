@@ -18,13 +18,11 @@ import marshal
 import os
 import sys
 from array import array
-from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from itertools import repeat
 from operator import attrgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from assistant.tools.prices.row import COLUMNS, PriceRow
 
@@ -68,7 +66,7 @@ def path_for(folder: Path, cache_key: str) -> Path:
     return Path(folder) / f"prices-{cache_key[:24]}.marshal"
 
 
-def load(folder: Path, cache_key: str) -> tuple[tuple[PriceRow, ...], Index] | None:
+def load(folder: Path, cache_key: str) -> tuple[LazyRows, Index] | None:
     """The rows and index numbers cached for `cache_key`, or None when there is no sound
     cache of that key (missing, unreadable, truncated, corrupt, another key)."""
     try:
@@ -84,7 +82,7 @@ def load(folder: Path, cache_key: str) -> tuple[tuple[PriceRow, ...], Index] | N
         if stored_key != cache_key:
             return None
         numbers = (_unpack(by_name), _unpack(by_accelerator), _unpack(by_service))
-        return rows_of(columns), (*numbers, regions)
+        return LazyRows(columns), (*numbers, regions)
     except (ValueError, TypeError, EOFError, IndexError, AttributeError):
         return None
 
@@ -153,16 +151,39 @@ def _prune(folder: Path) -> None:
         old.unlink(missing_ok=True)
 
 
-def rows_of(columns: Sequence[Sequence[Any]]) -> tuple[PriceRow, ...]:
-    """Rows from their columns (in `COLUMNS` order), set slot by slot: the values are those
-    the checked parse gave, so `__init__` (and its per-field calls) is skipped."""
-    if len(columns) != len(COLUMNS):
-        raise ValueError(f"{len(columns)} columns, expected {len(COLUMNS)}")
-    count = len(columns[0])
-    if any(len(column) != count for column in columns):
-        raise ValueError("columns of different lengths")
-    rows = tuple(map(object.__new__, repeat(PriceRow, count)))
-    drain = deque[object](maxlen=0).extend
-    for name, column in zip(COLUMNS, columns, strict=True):
-        drain(map(getattr(PriceRow, name).__set__, rows, column))
-    return rows
+class LazyRows(Sequence[PriceRow]):
+    """The rows of a catalog's columns (in `COLUMNS` order), each made when first read and
+    kept: a question reads a few hundred of the 40,000, and making them all was most of a
+    catalog's load. Each row's slots are set one by one from the values the checked parse
+    gave, so `__init__` (and its per-field calls) is skipped."""
+
+    def __init__(self, columns: Sequence[Sequence[Any]]) -> None:
+        if len(columns) != len(COLUMNS):
+            raise ValueError(f"{len(columns)} columns, expected {len(COLUMNS)}")
+        count = len(columns[0])
+        if any(len(column) != count for column in columns):
+            raise ValueError("columns of different lengths")
+        self._slots = [(getattr(PriceRow, name).__set__, column)
+                       for name, column in zip(COLUMNS, columns, strict=True)]  # fmt: skip
+        self._made: list[PriceRow | None] = [None] * count
+
+    def __len__(self) -> int:
+        return len(self._made)
+
+    @overload
+    def __getitem__(self, at: int) -> PriceRow: ...
+    @overload
+    def __getitem__(self, at: slice) -> list[PriceRow]: ...
+    def __getitem__(self, at: int | slice) -> PriceRow | list[PriceRow]:
+        if isinstance(at, slice):
+            return [self[i] for i in range(*at.indices(len(self)))]
+        row = self._made[at]
+        if row is None:
+            row = object.__new__(PriceRow)
+            for put, column in self._slots:
+                put(row, column[at])
+            self._made[at] = row
+        return row
+
+    def __iter__(self) -> Iterator[PriceRow]:
+        return map(self.__getitem__, range(len(self)))

@@ -160,12 +160,13 @@ class Catalog:
     """Look-ups over a snapshot's rows."""
 
     def __init__(self, rows: Iterable[PriceRow]) -> None:
-        self.rows = tuple(rows)
+        self.rows: Sequence[PriceRow] = tuple(rows)
         self._use(_index(self.rows))
 
     @classmethod
-    def indexed(cls, rows: tuple[PriceRow, ...], index: cache.Index) -> Catalog:
-        """A catalog of `rows` with its indexes given as row numbers (`_index(rows)`)."""
+    def indexed(cls, rows: Sequence[PriceRow], index: cache.Index) -> Catalog:
+        """A catalog of `rows` with its indexes given as row numbers (`_index(rows)`); an
+        index naming a row that is not there is a `ValueError`."""
         book = cls.__new__(cls)
         book.rows = rows
         book._use(index)
@@ -173,11 +174,18 @@ class Catalog:
 
     def _use(self, index: cache.Index) -> None:
         by_name, by_accelerator, by_service, regions = index
-        at = self.rows.__getitem__
-        self._by_name = {k: list(map(at, v)) for k, v in by_name.items()}
-        self._by_accelerator = {k: list(map(at, v)) for k, v in by_accelerator.items()}
-        self._by_service = {k: list(map(at, v)) for k, v in by_service.items()}
+        count = len(self.rows)
+        for numbers in (*by_name.values(), *by_accelerator.values(), *by_service.values()):
+            if numbers and (max(numbers) >= count or min(numbers) < 0):
+                raise ValueError("an index names a row the catalog does not have")
+        # Row numbers, not rows: a look-up makes only the rows it returns (`LazyRows`).
+        self._by_name = dict(by_name)
+        self._by_accelerator = dict(by_accelerator)
+        self._by_service = dict(by_service)
         self._regions = {provider: list(names) for provider, names in regions.items()}
+
+    def _at(self, numbers: Iterable[int]) -> list[PriceRow]:
+        return list(map(self.rows.__getitem__, numbers))
 
     @classmethod
     def open(cls, path: Path, cache_dir: Path | None = None) -> Catalog:
@@ -202,7 +210,7 @@ class Catalog:
     ) -> list[PriceRow]:
         """Rows for an instance type or SKU (any case, with or without `ml.`), cheapest
         first; `region`, `purchase` and `service` narrow them."""
-        rows = self._by_name.get(normalise(name), [])
+        rows = self._at(self._by_name.get(normalise(name), ()))
         return _cheapest(_where(rows, region, purchase, service))
 
     def with_accelerator(
@@ -216,8 +224,9 @@ class Catalog:
         """Rows of instances with that accelerator (`a100` takes both memory sizes; `v5e`
         is a TPU v5e slice) and, with `count`, exactly that many of it; cheapest first."""
         wanted = accelerator_id(accelerator)
-        rows = [r for acc, rs in self._by_accelerator.items()
-                if acc == wanted or acc.startswith(wanted + "-") for r in rs]  # fmt: skip
+        matching = [numbers for acc, numbers in self._by_accelerator.items()
+                    if acc == wanted or acc.startswith(wanted + "-")]  # fmt: skip
+        rows = self._at(i for numbers in matching for i in numbers)
         if count is not None:
             rows = [r for r in rows if r.accelerator_count == count]
         rows = [r for r in rows if provider is None or r.provider == provider]
@@ -254,11 +263,11 @@ class Catalog:
 
     def of_service(self, service: str) -> list[PriceRow]:
         """Every row of one service (`ec2`, `compute-engine`, `sagemaker`, `eks`, ...)."""
-        return list(self._by_service.get(service, []))
+        return self._at(self._by_service.get(service, ()))
 
     def of_services(self, services: Iterable[str]) -> list[PriceRow]:
         """Every row of these services, service by service."""
-        return [row for service in services for row in self._by_service.get(service, [])]
+        return self._at(i for service in services for i in self._by_service.get(service, ()))
 
     def names(self) -> list[str]:
         return sorted({r.sku for r in self.rows})
@@ -271,7 +280,7 @@ class Catalog:
         import difflib
 
         keys = difflib.get_close_matches(normalise(name), list(self._by_name), n=n, cutoff=0.5)
-        return [self._by_name[k][0].sku for k in keys]
+        return [self.rows[self._by_name[k][0]].sku for k in keys]
 
     def closest_regions(self, region: str, provider: str | None = None, n: int = 4) -> list[str]:
         import difflib
