@@ -7,7 +7,7 @@ export TRANSFORMERS_OFFLINE := 1
 
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: help install index run chat test test-fast lint bench eval clean browser
+.PHONY: help install index run chat test test-fast lint bench eval clean browser postgres
 
 help:  ## show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -40,10 +40,19 @@ browser:  ## install Debian's chromium for the browser test
 			|| { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }; \
 		else echo "browser test needs $(CHROMIUM): sudo apt-get install chromium"; fi; }
 
-test: $(STAMP) browser  ## run the test suite
+# The storage tests start their own PostgreSQL server (Debian's postgresql package).
+PG_BIN := /usr/lib/postgresql/15/bin
+postgres:  ## install Debian's PostgreSQL 15 for the storage tests
+	@test -x $(PG_BIN)/initdb || { \
+		if [ "$$(id -u)" = 0 ]; then \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >/dev/null \
+			|| { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >/dev/null; }; \
+		else echo "storage tests need $(PG_BIN)/initdb: sudo apt-get install postgresql"; fi; }
+
+test: $(STAMP) browser postgres  ## run the test suite
 	$(PY) -m pytest -q
 
-test-fast: $(STAMP)  ## the test suite without the tests marked slow
+test-fast: $(STAMP) postgres  ## the test suite without the tests marked slow
 	$(PY) -m pytest -q -m "not slow"
 
 lint: $(STAMP)  ## ruff check, ruff format --check, mypy, the import layers (lint-imports)

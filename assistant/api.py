@@ -26,7 +26,8 @@ from assistant.questions import (
 from assistant.store import VectorStore
 
 if TYPE_CHECKING:
-    from assistant.feedback import FeedbackStore
+    from assistant.storage.feedback import FeedbackStore
+    from assistant.storage.records import ConversationStore
 
 log = logging.getLogger(__name__)
 
@@ -359,11 +360,24 @@ class Assistant:
         }
 
     @property
-    def feedback(self) -> FeedbackStore:
-        """Thumbs up/down on answers, in SQLite in the data dir."""
-        from assistant.feedback import FeedbackStore
+    def database_url(self) -> str | None:
+        """MLINFRA_DATABASE_URL (None: SQLite in the data dir)."""
+        url = self.settings.database_url
+        return url.get_secret_value() if url is not None else None
 
-        return FeedbackStore(self.settings.data_dir)
+    @property
+    def conversations(self) -> ConversationStore:
+        """Saved conversations per user, in the shared-state database."""
+        from assistant.storage.records import ConversationStore
+
+        return ConversationStore(self.settings.data_dir, self.database_url)
+
+    @property
+    def feedback(self) -> FeedbackStore:
+        """Thumbs up/down on answers, in the shared-state database (`assistant.storage`)."""
+        from assistant.storage.feedback import FeedbackStore
+
+        return FeedbackStore(self.settings.data_dir, self.database_url)
 
     @staticmethod
     def _with_context(query: str, turns: list[dict[str, str]]) -> str:

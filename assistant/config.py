@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -38,6 +39,12 @@ class Settings(BaseSettings):
         None, description="A Chroma server (e.g. http://127.0.0.1:8000); embedded if unset."
     )
     collection: str = Field("mlinfra_knowledge", description="Chroma collection name.")
+    database_url: SecretStr | None = Field(
+        None,
+        description="Where feedback, interview sessions and conversations are kept, as a "
+        "SQLAlchemy URL (postgresql+psycopg://user:password@host/db for a team); unset: "
+        "SQLite in DATA_DIR/mlinfra.sqlite3. Never shown with its password.",
+    )
     user: str = Field(
         "default",
         description="Whose interview practice history answers are kept in "
@@ -83,6 +90,23 @@ class Settings(BaseSettings):
         None,
         description="API key for MLINFRA_LLM's provider (else OPENAI_API_KEY or "
         "ANTHROPIC_API_KEY); from the environment or .env only, never shown.",
+    )
+
+    # The HTTP API and the MCP server (`mlinfra serve`, `mlinfra mcp`).
+    auth: Literal["on", "off"] = Field(
+        "on",
+        description="'off' lets the HTTP API answer without an API key (a local single-user "
+        "run only); 'on' refuses every request but the health checks without a valid key.",
+    )
+    rate_limit: int = Field(
+        120, ge=1, le=100_000, description="Requests per minute per API key (per API process)."
+    )
+    max_body_kb: int = Field(
+        1024, ge=1, le=65_536, description="Largest request body the HTTP API reads (KiB)."
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins allowed to call the HTTP API from a browser (CORS); none: off.",
     )
 
     @property

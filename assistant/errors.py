@@ -15,3 +15,8 @@ class StoreUnavailableError(MlinfraError):
 
 class EmbeddingModelError(MlinfraError):
     """The packaged embedding model cannot be loaded or exported."""
+
+
+class DatabaseUnavailableError(MlinfraError):
+    """The database of feedback, interview sessions and conversations cannot be reached or
+    written (the HTTP API answers 503); the next call tries again."""

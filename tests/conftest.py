@@ -138,3 +138,33 @@ def served_app(real_bot, tmp_path_factory: pytest.TempPathFactory) -> Iterator[s
     log = cwd / "streamlit.log"
     with serving(streamlit_command(port), f"{url}/_stcore/health", log, cwd=cwd, env=env):
         yield url
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[object]:
+    """One real PostgreSQL server for the session (`pgserver.py`), on 127.0.0.1."""
+    import tempfile
+
+    import pgserver
+
+    why = pgserver.available()
+    if why:
+        pytest.fail(why)  # `.ci/run` installs it; a missing server is a failure, not a skip
+    with pgserver.running(Path(tempfile.mkdtemp(prefix="mlinfra-pg-"))) as server:
+        yield server
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty shared-state database on each backend: SQLite in this test's folder,
+    or a new database on the session's PostgreSQL server."""
+    from assistant.storage.db import forget_engines
+
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'state.sqlite3'}"
+    else:
+        server = request.getfixturevalue("pg_server")
+        name = f"t{abs(hash(request.node.nodeid)) % 10**12}"
+        server.create_db(name)  # type: ignore[attr-defined]
+        yield server.url.rsplit("/", 1)[0] + f"/{name}"  # type: ignore[attr-defined]
+    forget_engines()

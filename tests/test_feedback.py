@@ -13,8 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from assistant.cli import app
-from assistant.feedback import FeedbackStore
 from assistant.models import Answer, Citation, ToolCall
+from assistant.storage.feedback import FeedbackStore
 
 
 def _answer(i: int = 0) -> Answer:

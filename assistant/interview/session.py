@@ -1,8 +1,9 @@
 """A practice interview: it asks, you answer, it grades and gives feedback, follows up on
 what the answer calls for (`probes.py`: a myth stated, a point without its reason, a point
-missed), moves on, and sums up at the end. Saved as JSON in the data dir after every step,
-so a session can be resumed; every answer also goes into the user's practice history
-(`history.py`), which chooses the next questions by spaced repetition.
+missed), moves on, and sums up at the end. Saved in the shared-state database
+(`assistant.storage`) after every step, so a session can be resumed; every answer also goes
+into the user's practice history (`history.py`), which chooses the next questions by spaced
+repetition.
 
     from assistant import Assistant
     from assistant.interview import InterviewSession
@@ -16,10 +17,8 @@ first, with an optional time limit per answer, and ends with `report()`, a markd
 from __future__ import annotations
 
 import json
-import os
 import random
 import re
-import tempfile
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -260,11 +259,18 @@ class InterviewSession:
 
     @staticmethod
     def folder(bot: Services) -> Path:
+        """Where an earlier version kept sessions as JSON files (still read, never written)."""
         return Path(bot.settings.data_dir) / SESSIONS_DIR
 
-    def save(self) -> Path:
-        folder = self.folder(self.bot)
-        path = folder / f"{self.id}.json"
+    @staticmethod
+    def _store(bot: Services) -> Any:
+        from assistant.storage.records import SessionStore
+
+        url = bot.settings.database_url
+        return SessionStore(bot.settings.data_dir, url.get_secret_value() if url else None)
+
+    def save(self) -> str:
+        """Write the session's state to the shared-state database; returns its id."""
         state = {
             "id": self.id,
             "settings": self.settings,
@@ -273,54 +279,62 @@ class InterviewSession:
             "records": self.records,
             "pending_follow_up": self.pending_follow_up,
         }
-        tmp: Path | None = None
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            # A temporary file of its own per writer, renamed over the session: a reader
-            # never sees half a session, and two writers of one session never share a
-            # temporary file (the last rename wins, whole).
-            fd, name = tempfile.mkstemp(dir=folder, prefix=f".{self.id}-", suffix=".tmp")
-            tmp = Path(name)
-            with os.fdopen(fd, "w") as out:
-                out.write(json.dumps(state, indent=2))
-            tmp.replace(path)
-        except OSError as exc:
-            if tmp is not None:
-                tmp.unlink(missing_ok=True)
-            raise OSError(f"cannot save the interview session in {folder}: {exc}") from exc
-        return path
+        user = str(self.settings.get("user") or self.bot.settings.user)
+        self._store(self.bot).save(self.id, user, state)
+        return self.id
 
     @classmethod
     def resume(cls, bot: Services, session_id: str) -> InterviewSession:
         if not isinstance(session_id, str) or not _ID.match(session_id):
             raise ValueError(f"session id must be letters, digits and dashes, got {session_id!r}")
-        path = cls.folder(bot) / f"{session_id}.json"
-        if not path.exists():
-            raise ValueError(f"no saved interview session {session_id!r} in {path.parent}")
+        store = cls._store(bot)
+        state = store.load(session_id)
+        if state is None:
+            state = cls._legacy_state(bot, session_id)
+        if state is None:
+            raise ValueError(f"no saved interview session {session_id!r} in {store.database.where}")
         try:
-            state = json.loads(path.read_text())
-        except (OSError, ValueError) as exc:
-            raise ValueError(f"saved interview session {path} cannot be read: {exc}") from exc
+            question_ids, index = list(state["question_ids"]), int(state["index"])
+            records, pending = list(state["records"]), state["pending_follow_up"]
+            settings = dict(state["settings"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(
+                f"saved interview session {session_id} cannot be read: {exc}"
+            ) from None
         known = {q.id for q in load_bank(bot.settings.knowledge_dir)}
-        lost = [q for q in state["question_ids"] if q not in known]
+        lost = [q for q in question_ids if q not in known]
         if lost:
             raise ValueError(f"session {session_id}: questions no longer in the bank: {lost}")
         session = cls.__new__(cls)
         session.bot = bot
-        session.id = state["id"]
-        session.settings = {"mode": "practice", "time_limit": None, **state["settings"]}
+        session.id = session_id
+        session.settings = {"mode": "practice", "time_limit": None, **settings}
         user = str(session.settings.get("user") or bot.settings.user)
         session.history = History(bot.settings.data_dir, user)
-        session.question_ids = state["question_ids"]
-        session.index = state["index"]
-        session.records = state["records"]
-        session.pending_follow_up = state["pending_follow_up"]
+        session.question_ids = question_ids
+        session.index = index
+        session.records = records
+        session.pending_follow_up = pending
         return session
 
     @classmethod
+    def _legacy_state(cls, bot: Services, session_id: str) -> dict[str, Any] | None:
+        path = cls.folder(bot) / f"{session_id}.json"
+        if not path.exists():
+            return None
+        try:
+            state = json.loads(path.read_text())
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"saved interview session {path} cannot be read: {exc}") from exc
+        return state if isinstance(state, dict) else None
+
+    @classmethod
     def saved(cls, bot: Services) -> list[str]:
+        """The ids of the sessions that can be resumed (in the database, or in an earlier
+        version's files)."""
         folder = cls.folder(bot)
-        return sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []
+        old = {p.stem for p in folder.glob("*.json")} if folder.is_dir() else set()
+        return sorted(old | set(cls._store(bot).ids()))
 
     def _question(self, question_id: str) -> Question:
         for q in load_bank(self.bot.settings.knowledge_dir):

@@ -170,8 +170,8 @@ def test_a_read_only_data_directory_is_a_clear_error_naming_it(tmp_path: Path) -
         with pytest.raises(MlinfraError) as failed:
             bot.ask("How do spot instances cut training cost?")
         assert str(tmp_path / "ro" / "data") in str(failed.value)
-        from assistant.feedback import FeedbackStore
         from assistant.models import Answer
+        from assistant.storage.feedback import FeedbackStore
 
         with pytest.raises((MlinfraError, OSError)) as feedback:
             FeedbackStore(settings.data_dir).add(Answer(question="q", text="a"), 1)

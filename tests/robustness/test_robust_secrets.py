@@ -54,7 +54,7 @@ def test_keys_come_from_the_environment_and_dotenv(planted: None) -> None:
 def test_a_key_quoted_by_the_provider_never_reaches_what_the_user_sees(
     planted: None, real_bot: Assistant, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from assistant.feedback import FeedbackStore
+    from assistant.storage.feedback import FeedbackStore
 
     settings = Settings(
         data_dir=real_bot.settings.data_dir,

@@ -55,30 +55,49 @@ def test_concurrent_interview_saves_lose_no_session_and_leave_no_half_file(
     _run([threading.Thread(target=own, args=(s,)) for s in sessions[1:]]
          + [threading.Thread(target=same, args=(i,)) for i in range(9)])  # fmt: skip
     assert not errors
-    folder = InterviewSession.folder(bot)
     assert sorted(InterviewSession.saved(bot)) == sorted(s.id for s in sessions)
-    assert not list(folder.glob("*.tmp"))  # no temporary file left behind
-    for s in sessions:
-        state = json.loads((folder / f"{s.id}.json").read_text())  # every file whole
-        assert state["question_ids"] == s.question_ids
+    for s in sessions:  # every session whole
         assert InterviewSession.resume(bot, s.id).question_ids == s.question_ids
+    assert InterviewSession.resume(bot, shared.id).index in {i * 10 + 9 for i in range(9)}
 
 
 def test_a_damaged_saved_session_is_a_clear_error_naming_it(
     real_bot: Assistant, tmp_path: Path
 ) -> None:
     import pytest
+    from sqlalchemy import update
+
+    from assistant.storage.db import Database
+    from assistant.storage.tables import interview_sessions
 
     bot = _bot(real_bot, tmp_path / "data")
     session = InterviewSession(bot, count=2, seed=0)
-    path = session.save()
-    path.write_text(path.read_text()[:40])  # cut short, as by a crash of another tool
+    session.save()
+    with Database(None, bot.settings.data_dir).connect("damaging") as conn:
+        conn.execute(update(interview_sessions).values(state='{"id": "cut sho'))
     with pytest.raises(ValueError, match=session.id):
         InterviewSession.resume(bot, session.id)
 
 
+def test_a_session_saved_as_a_file_by_an_earlier_version_resumes(
+    real_bot: Assistant, tmp_path: Path
+) -> None:
+    bot = _bot(real_bot, tmp_path / "data")
+    session = InterviewSession(bot, count=2, seed=0)
+    state = {"id": session.id, "settings": session.settings, "index": 1, "records": [],
+             "question_ids": session.question_ids, "pending_follow_up": None}  # fmt: skip
+    folder = InterviewSession.folder(bot)
+    folder.mkdir(parents=True)
+    (folder / f"{session.id}-old.json").write_text(json.dumps(state | {"id": "x"}))
+    assert f"{session.id}-old" in InterviewSession.saved(bot)
+    resumed = InterviewSession.resume(bot, f"{session.id}-old")
+    assert resumed.question_ids == session.question_ids and resumed.index == 1
+    resumed.save()  # from now on in the database
+    assert InterviewSession._store(bot).load(f"{session.id}-old")["index"] == 1
+
+
 def test_concurrent_feedback_from_many_threads_is_all_kept(tmp_path: Path) -> None:
-    from assistant.feedback import FeedbackStore
+    from assistant.storage.feedback import FeedbackStore
 
     store = FeedbackStore(tmp_path / "data")
     errors: list[str] = []

@@ -1,0 +1,128 @@
+"""API keys for the HTTP API and the MCP server, kept in the shared-state database so every
+replica knows them. A key is `mlk_<id>_<secret>`: the id names it in lists and logs, the
+secret (32 random bytes) is shown once, when it is made, and only its SHA-256 is stored.
+`mlinfra keys create/list/revoke` manage them.
+
+    keys = KeyStore(data_dir)
+    made = keys.create("ci-bot")          # made.key is shown once
+    keys.verify(made.key)                 # the record, or None for a wrong or revoked key
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.storage.db import Database
+
+PREFIX = "mlk_"
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+_KEY = re.compile(r"^mlk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
+CACHE_SECONDS = 5.0  # a revoked key stops working within this, on every replica
+
+
+@dataclass(frozen=True)
+class KeyRecord:
+    id: str
+    name: str
+    created: str
+    revoked: str | None = None
+
+
+@dataclass(frozen=True)
+class NewKey:
+    record: KeyRecord
+    key: str  # shown once
+
+
+def digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def key_id(key: str) -> str | None:
+    """The id part of a well-formed key (safe to log), else None."""
+    found = _KEY.match(key) if isinstance(key, str) else None
+    return found.group(1) if found else None
+
+
+class KeyStore:
+    def __init__(self, data_dir: Path, url: str | None = None) -> None:
+        self.database = Database(url, Path(data_dir))
+        self._lock = threading.Lock()
+        self._seen: dict[str, tuple[float, KeyRecord | None]] = {}
+
+    def create(self, name: str) -> NewKey:
+        from assistant.storage.tables import api_keys
+
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise ValueError(
+                "name must be 1-64 letters, digits, '.', '_', '@' or '-', starting with a "
+                f"letter or digit, got {name!r}"
+            )
+        kid = secrets.token_hex(6)
+        key = f"{PREFIX}{kid}_{secrets.token_urlsafe(32)}"
+        record = KeyRecord(kid, name, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+        with self.database.connect("creating the API key") as conn:
+            conn.execute(api_keys.insert().values(id=kid, name=name, digest=digest(key),
+                                                  created=record.created))  # fmt: skip
+        return NewKey(record, key)
+
+    def list(self) -> list[KeyRecord]:
+        from sqlalchemy import select
+
+        from assistant.storage.tables import api_keys as t
+
+        with self.database.connect("listing API keys") as conn:
+            rows = conn.execute(select(t.c.id, t.c.name, t.c.created, t.c.revoked)
+                                .order_by(t.c.created, t.c.id)).all()  # fmt: skip
+        return [KeyRecord(r.id, r.name, r.created, r.revoked) for r in rows]
+
+    def revoke(self, kid: str) -> KeyRecord:
+        """Revoke the key with id `kid` (a `KeyError` when there is none)."""
+        from sqlalchemy import update
+
+        from assistant.storage.tables import api_keys as t
+
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        with self.database.connect("revoking the API key") as conn:
+            conn.execute(update(t).where(t.c.id == kid, t.c.revoked.is_(None)).values(revoked=now))
+        for record in self.list():
+            if record.id == kid:
+                with self._lock:
+                    self._seen.clear()
+                return record
+        raise KeyError(f"no API key with id {kid!r}")
+
+    def verify(self, key: str) -> KeyRecord | None:
+        """The key's record if it is a valid, unrevoked key; else None. Answers are kept
+        for `CACHE_SECONDS`, so a request does not cost a database round trip."""
+        kid = key_id(key)
+        if kid is None:
+            return None
+        wanted = digest(key)
+        now = time.monotonic()
+        with self._lock:
+            seen = self._seen.get(wanted)
+        if seen is not None and now - seen[0] < CACHE_SECONDS:
+            return seen[1]
+        from sqlalchemy import select
+
+        from assistant.storage.tables import api_keys as t
+
+        with self.database.connect("checking the API key") as conn:
+            row = conn.execute(select(t.c.id, t.c.name, t.c.created, t.c.revoked, t.c.digest)
+                               .where(t.c.id == kid)).first()  # fmt: skip
+        found = None
+        if row is not None and row.revoked is None and hmac.compare_digest(row.digest, wanted):
+            found = KeyRecord(row.id, row.name, row.created)
+        with self._lock:
+            if len(self._seen) > 10_000:
+                self._seen.clear()
+            self._seen[wanted] = (now, found)
+        return found
