@@ -16,7 +16,7 @@ help:  ## show this help
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --disable-pip-version-check -q torch==2.13.0
-	$(PY) -m pip install --disable-pip-version-check -q -e '.[dev,ui]'
+	$(PY) -m pip install --disable-pip-version-check -q -e '.[dev,ui,server]'
 	touch $(STAMP)
 
 install: $(STAMP) index  ## create .venv, install mlinfra (CPU torch), build the index

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from assistant import cli_eval, cli_interview, cli_prices, cli_tools
+from assistant import cli_eval, cli_interview, cli_prices, cli_server, cli_tools
 from assistant.cli_console import _assistant, _error, _fail, err, out
 from assistant.errors import MlinfraError
 
@@ -34,6 +34,7 @@ cli_eval.register(app)  # `mlinfra eval`
 cli_prices.register(app)  # `mlinfra prices`
 cli_tools.register(app)  # `mlinfra choose`, `cost`, `accelerator`
 cli_interview.register(app)  # `mlinfra interview`
+cli_server.register(app)  # `mlinfra serve`, `mlinfra keys`
 
 
 def _print_answer(answer: Answer, verbose: bool = False) -> None:

@@ -1,0 +1,95 @@
+"""`mlinfra serve` (the HTTP API), `mlinfra mcp` (the MCP server) and `mlinfra keys` (the
+API keys both accept)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from assistant.cli_console import _fail, out
+
+if TYPE_CHECKING:
+    from assistant.storage.keys import KeyStore
+
+keys_app = typer.Typer(help="API keys for `mlinfra serve` and `mlinfra mcp`.",
+                       no_args_is_help=True)  # fmt: skip
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(serve)
+    app.add_typer(keys_app, name="keys")
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.", min=1, max=64)] = 1,
+) -> None:
+    """Serve the HTTP API (FastAPI): /v1/ask, /v1/chat/completions, /v1/tools/..., /docs."""
+    import uvicorn
+
+    from assistant.config import Settings
+
+    settings = Settings()  # type: ignore[call-arg]  # from the environment
+    if settings.auth == "on" and not _keys_exist():
+        out.print("[yellow]no API key yet:[/] every request but /healthz and /readyz will be "
+                  "refused; make one with `mlinfra keys create NAME` (or set MLINFRA_AUTH=off "
+                  "for a local single-user run)")  # fmt: skip
+    uvicorn.run("assistant.server.app:create_app", factory=True, host=host, port=port,
+                workers=workers, log_level="info", access_log=True)  # fmt: skip
+
+
+def _keys_exist() -> bool:
+    try:
+        return any(k.revoked is None for k in _store().list())
+    except Exception:  # the server says what is wrong with the database when it is used
+        return True
+
+
+def _store() -> KeyStore:
+    from assistant.config import Settings
+    from assistant.storage.keys import KeyStore
+
+    settings = Settings()  # type: ignore[call-arg]  # from the environment
+    url = settings.database_url.get_secret_value() if settings.database_url else None
+    return KeyStore(settings.data_dir, url)
+
+
+@keys_app.command("create")
+def keys_create(name: Annotated[str, typer.Argument(help="Who the key is for.")]) -> None:
+    """Make a key; it is printed once (only its hash is kept)."""
+    try:
+        made = _store().create(name)
+    except (ValueError, OSError) as exc:
+        raise _fail(str(exc)) from None
+    except Exception as exc:
+        raise _fail(str(exc)) from None
+    out.print(f"key id {made.record.id} for {made.record.name}; it is shown only now:")
+    print(made.key)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """Every key: id, name, when made, when revoked (never the key)."""
+    try:
+        records = _store().list()
+    except Exception as exc:
+        raise _fail(str(exc)) from None
+    if not records:
+        out.print("no API keys (make one with `mlinfra keys create NAME`)")
+    for r in records:
+        state = f"revoked {r.revoked}" if r.revoked else "active"
+        out.print(f"{r.id}  {r.name:<24} created {r.created}  {state}", highlight=False)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (`keys list`).")]) -> None:
+    """Revoke a key: every replica refuses it within a few seconds."""
+    try:
+        record = _store().revoke(key_id)
+    except KeyError as exc:
+        raise _fail(str(exc.args[0])) from None
+    except Exception as exc:
+        raise _fail(str(exc)) from None
+    out.print(f"revoked {record.id} ({record.name}) at {record.revoked}")
