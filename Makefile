@@ -7,7 +7,7 @@ export TRANSFORMERS_OFFLINE := 1
 
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: help install index run chat test test-fast lint bench eval clean browser postgres
+.PHONY: help install index run chat test test-fast lint bench eval clean browser postgres openapi
 
 help:  ## show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -60,6 +60,9 @@ lint: $(STAMP)  ## ruff check, ruff format --check, mypy, the import layers (lin
 	$(VENV)/bin/ruff format --check assistant tests evals ui
 	$(VENV)/bin/mypy assistant
 	$(VENV)/bin/lint-imports
+
+openapi: $(STAMP)  ## write the HTTP API's OpenAPI document to docs/openapi.json
+	$(PY) -m assistant.server.openapi docs/openapi.json
 
 clean:  ## remove the index and caches (keeps .venv)
 	rm -rf .mlinfra .pytest_cache .mypy_cache .ruff_cache

@@ -17,7 +17,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.models import Answer
-from assistant.server.routes import Who
+from assistant.server.routes import OneContext, Who
 
 MODEL = "mlinfra"
 
@@ -91,7 +91,7 @@ def register(app: FastAPI) -> None:
                 "citations": _citations(answer),
                 "tool_calls_run": [c.model_dump() for c in answer.tool_calls],
             }  # fmt: skip
-        parts: Iterator[Any] = bot.stream(question, history)
+        parts = OneContext(bot.stream(question, history))
         first = await run_in_threadpool(next, parts)
 
         def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
@@ -114,6 +114,8 @@ def register(app: FastAPI) -> None:
                 yield chunk({}, "stop", citations=_citations(item))
             except Exception as exc:  # after the headers: said in the stream
                 yield chunk({"content": f"\n\n[error: {exc}]"}, "stop")
+            finally:
+                parts.close()
             yield "data: [DONE]\n\n"
 
         return StreamingResponse(events(), media_type="text/event-stream",

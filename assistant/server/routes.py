@@ -5,10 +5,11 @@ No `from __future__ import annotations` here: FastAPI reads the tools' input and
 models from the annotations of routes made in a loop.
 """
 
+import contextvars
 import json
 import time
 from collections.abc import Iterator
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_type_hints
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -89,6 +90,26 @@ def bot_of(request: Request) -> Any:
     return request.app.state.bot
 
 
+class OneContext:
+    """A generator advanced, and closed, always in the same context, whichever worker
+    thread asks for its next item: what it sets in a context variable on one item (the
+    price files in use) is still set on the next, and reset where it was set."""
+
+    def __init__(self, parts: Iterator[Any]) -> None:
+        self.parts, self.context = parts, contextvars.copy_context()
+
+    def __iter__(self) -> "OneContext":
+        return self
+
+    def __next__(self) -> Any:
+        return self.context.run(next, self.parts)
+
+    def close(self) -> None:
+        close = getattr(self.parts, "close", None)
+        if close is not None:
+            self.context.run(close)
+
+
 def sse(event: str, data: Any) -> str:
     return f"event: {event}\ndata: {json.dumps(data, default=str)}\n\n"
 
@@ -148,7 +169,7 @@ def register(app: FastAPI) -> None:
             metrics.answered(answer)
             await run_in_threadpool(_remember, bot, body, who.user, answer)
             return answer
-        parts: Iterator[Any] = bot.stream(body.question, history, k=body.k)
+        parts = OneContext(bot.stream(body.question, history, k=body.k))
         first = await run_in_threadpool(next, parts)  # a bad question is a 422, not a stream
 
         def events() -> Iterator[str]:
@@ -165,6 +186,8 @@ def register(app: FastAPI) -> None:
                     item = next(parts)
             except Exception as exc:  # after the headers: said as an event
                 yield sse("error", {"detail": str(exc)})
+            finally:
+                parts.close()
 
         return StreamingResponse(events(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache"})  # fmt: skip
@@ -172,17 +195,8 @@ def register(app: FastAPI) -> None:
     from assistant.tools import TOOLS
 
     for name, (fn, model) in TOOLS.items():
-        output = fn.__annotations__.get("return")
-
-        def tool_route(body: model, request: Request, _: Who,  # type: ignore[valid-type]
-                       _fn: Any = fn, _name: str = name) -> Any:  # fmt: skip
-            from assistant.tools.prices import using as using_prices
-
-            with using_prices(bot_of(request).settings):
-                result = _fn(body)
-            request.app.state.metrics.tool_calls.labels(_name).inc()
-            return result
-
+        output = get_type_hints(fn).get("return")
+        tool_route = _tool_route(name, fn, model)
         doc = (fn.__doc__ or "").strip().split("\n\n")[0]
         shape = output if isinstance(output, type) else None
         router.add_api_route(f"/v1/tools/{name}", tool_route, methods=["POST"], tags=["tools"],
@@ -267,6 +281,20 @@ def register(app: FastAPI) -> None:
 
     app.include_router(router)
     app.state.started = time.time()
+
+
+def _tool_route(name: str, fn: Any, model: Any) -> Any:
+    """The route of one tool: its input model as the body (read from the annotation)."""
+
+    def tool_route(body: model, request: Request, _: Who) -> Any:
+        from assistant.tools.prices import using as using_prices
+
+        with using_prices(bot_of(request).settings):
+            result = fn(body)
+        request.app.state.metrics.tool_calls.labels(name).inc()
+        return result
+
+    return tool_route
 
 
 def _own_session(bot: Any, session_id: str, who: Caller) -> Any:

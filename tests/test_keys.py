@@ -1,0 +1,58 @@
+"""API keys (`mlinfra keys`): a key is shown once and only its hash is kept; a list never
+shows a key; a revoked, tampered or malformed key is refused; a bad name is an error naming
+the field."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from assistant.cli import app
+from assistant.storage.keys import KeyStore
+
+
+def test_keys_from_the_command_line(isolated_env: Path) -> None:
+    runner = CliRunner()
+    made = runner.invoke(app, ["keys", "create", "ci-bot"])
+    assert made.exit_code == 0, made.output
+    key = made.output.strip().splitlines()[-1]
+    assert key.startswith("mlk_") and "shown only now" in made.output
+    listed = runner.invoke(app, ["keys", "list"])
+    assert "ci-bot" in listed.output and "active" in listed.output and key not in listed.output
+    stored = sqlite3.connect(isolated_env / "mlinfra.sqlite3").execute(
+        "SELECT * FROM api_keys").fetchall()  # fmt: skip
+    assert key not in repr(stored) and key.split("_")[2] not in repr(stored)
+    kid = key.split("_")[1]
+    assert KeyStore(isolated_env).verify(key) is not None
+    revoked = runner.invoke(app, ["keys", "revoke", kid])
+    assert revoked.exit_code == 0 and "revoked" in revoked.output
+    assert KeyStore(isolated_env).verify(key) is None
+    assert "revoked" in runner.invoke(app, ["keys", "list"]).output
+    unknown = runner.invoke(app, ["keys", "revoke", "000000000000"])
+    assert unknown.exit_code == 1 and "no API key with id" in unknown.stderr
+    bad = runner.invoke(app, ["keys", "create", "two words"])
+    assert bad.exit_code == 1 and "name must be" in bad.stderr
+
+
+@pytest.fixture(scope="module")
+def one_key(tmp_path_factory: pytest.TempPathFactory) -> tuple[KeyStore, str]:
+    store = KeyStore(tmp_path_factory.mktemp("keys"))
+    return store, store.create("ana").key
+
+
+@settings(max_examples=60, deadline=None)
+@given(at=st.integers(min_value=0, max_value=200), char=st.sampled_from("aZ09_-x"))
+def test_a_key_changed_anywhere_is_refused(one_key: tuple[KeyStore, str], at: int,
+                                           char: str) -> None:  # fmt: skip
+    store, key = one_key
+    at %= len(key)
+    changed = key[:at] + char + key[at + 1 :]
+    if changed != key:
+        assert store.verify(changed) is None
+    assert store.verify(key) is not None
+    assert store.verify(key + "x") is None and store.verify(key[:-1]) is None
