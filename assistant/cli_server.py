@@ -18,6 +18,7 @@ keys_app = typer.Typer(help="API keys for `mlinfra serve` and `mlinfra mcp`.",
 
 def register(app: typer.Typer) -> None:
     app.command()(serve)
+    app.command()(mcp)
     app.add_typer(keys_app, name="keys")
 
 
@@ -38,6 +39,35 @@ def serve(
                   "for a local single-user run)")  # fmt: skip
     uvicorn.run("assistant.server.app:create_app", factory=True, host=host, port=port,
                 workers=workers, log_level="info", access_log=True)  # fmt: skip
+
+
+def mcp(
+    transport: Annotated[
+        str,
+        typer.Option(
+            help="stdio (a desktop or IDE client starts it) or http (streamable HTTP at /mcp)."
+        ),
+    ] = "stdio",
+    host: Annotated[str, typer.Option(help="Address to listen on (http).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on (http).", min=1, max=65535)] = 8001,
+) -> None:
+    """Serve the MCP server: the decision tools, search_knowledge and ask, with sources."""
+    if transport not in ("stdio", "http"):
+        raise _fail(f"transport must be one of stdio, http, got {transport!r}")
+    import logging
+
+    if transport == "stdio":
+        from assistant.server.mcp import create_server
+
+        # stdout carries the protocol: logs go to stderr only.
+        logging.basicConfig(level=logging.WARNING)
+        create_server().run("stdio")
+        return
+    import uvicorn
+
+    from assistant.server.mcp import http_app
+
+    uvicorn.run(http_app(host=host), host=host, port=port, log_level="info")
 
 
 def _keys_exist() -> bool:
