@@ -66,11 +66,11 @@ def _stats(bot: Any, user: str | None) -> None:
     from assistant.interview import load_bank
     from assistant.interview.history import History
 
-    history = History(bot.settings.data_dir, user or bot.settings.user)
+    history = History(bot.settings.data_dir, user or bot.settings.user, bot.database_url)
     bank = load_bank(bot.settings.knowledge_dir)
     mastery = history.mastery(bank)
     answered = sum(m["answers"] for m in mastery.values())
-    out.print(f"Practice history of {history.user}: {answered} answers ({history.path})")
+    out.print(f"Practice history of {history.user}: {answered} answers ({history.where})")
     table = Table("topic", "answers", "mean of last 5", "points mastered", "points due")
     for topic, m in mastery.items():
         mean = "-" if m["mean"] is None else f"{m['mean']:g} / 10"
@@ -78,7 +78,10 @@ def _stats(bot: Any, user: str | None) -> None:
                       str(m["due"]))  # fmt: skip
     out.print(table)
     if history.damaged:
-        _error(f"{history.damaged} damaged line(s) in {history.path} were skipped")
+        _error(
+            f"{history.damaged} damaged line(s) of the earlier history file {history.path} "
+            "were skipped when it was imported"
+        )
     nxt = Table("next", "question", "topic", "due", "points due")
     for i, d in enumerate(history.schedule(bank)[:5], 1):
         when = d.due.strftime("%Y-%m-%d %H:%M UTC") if d.seen else "new"

@@ -41,17 +41,23 @@ def _entry(q, at: datetime, ratings: dict[str, str], score: float = 5.0) -> dict
     return {"question_id": q.id, "topic": q.topic, "score": score, "at": at.isoformat(), **lists}
 
 
-def test_history_keeps_every_answer_and_skips_a_torn_line(tmp_path: Path) -> None:
+def test_history_keeps_every_answer_and_imports_an_old_file_past_a_torn_line(
+    tmp_path: Path,
+) -> None:
+    import json
+
     h = History(tmp_path, "ana")
-    for i in range(3):
+    for i in (1, 3):
         h.record(_entry(Q, T0 + timedelta(minutes=i), {}, score=float(i)))
-    with h.path.open("a") as fh:
-        fh.write('{"question_id": "x", "sco')  # a crash mid-write
-    rows = History(tmp_path, "ana").entries()
-    assert [r["score"] for r in rows] == [0.0, 1.0, 2.0]
+    # An earlier version's file, with answers from before and after, and a torn last line.
+    h.path.parent.mkdir(parents=True)
+    old = [_entry(Q, T0 + timedelta(minutes=i), {}, score=float(i)) for i in (0, 2)]
+    h.path.write_text("".join(json.dumps(e) + "\n" for e in old) + '{"question_id": "x", "sco')
     again = History(tmp_path, "ana")
-    again.entries()
-    assert again.damaged == 1
+    assert [r["score"] for r in again.entries()] == [0.0, 1.0, 2.0, 3.0]  # in time order
+    assert again.damaged == 1 and not h.path.exists()
+    assert h.path.with_name("ana.jsonl.imported").exists()  # kept, not deleted
+    assert [r["score"] for r in History(tmp_path, "ana").entries()] == [0.0, 1.0, 2.0, 3.0]
     assert History(tmp_path, "bo").entries() == []  # one history per user
 
 

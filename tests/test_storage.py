@@ -50,6 +50,9 @@ def test_twenty_writers_lose_nothing(database_url: str, tmp_path: Path) -> None:
     feedback = FeedbackStore(tmp_path, database_url)
     sessions = SessionStore(tmp_path, database_url)
     conversations = ConversationStore(tmp_path, database_url)
+    from assistant.interview.history import History
+
+    history = History(tmp_path, "team", database_url)
     shared = conversations.create("team", "one conversation, many writers")
     errors: list[str] = []
     gate = threading.Barrier(WRITERS)
@@ -60,6 +63,7 @@ def test_twenty_writers_lose_nothing(database_url: str, tmp_path: Path) -> None:
             for i in range(5):
                 feedback.add(_answer(w * 10 + i), 1 if i % 2 else -1, f"w{w}-{i}")
                 sessions.save(f"s-{w}", "team", {"writer": w, "step": i})
+                history.record({"question_id": f"q{w}", "topic": "t", "score": float(i)})
                 conversations.append(shared, "team", [
                     {"role": "user", "content": f"w{w} q{i}"},
                     {"role": "assistant", "content": f"w{w} a{i}"}])  # fmt: skip
@@ -72,6 +76,9 @@ def test_twenty_writers_lose_nothing(database_url: str, tmp_path: Path) -> None:
         f"w{w}-{i}" for w in range(WRITERS) for i in range(5))  # fmt: skip
     assert sessions.ids() == sorted(f"s-{w}" for w in range(WRITERS))
     assert all(sessions.load(f"s-{w}") == {"writer": w, "step": 4} for w in range(WRITERS))
+    kept = history.entries()
+    assert sorted((e["question_id"], e["score"]) for e in kept) == sorted(
+        (f"q{w}", float(i)) for w in range(WRITERS) for i in range(5))  # fmt: skip
     messages = conversations.get(shared, "team")["messages"]
     assert len(messages) == WRITERS * 10
     for w in range(WRITERS):  # each writer's turns in its order, each question before its answer

@@ -124,7 +124,7 @@ def _progress(user: str) -> None:
 
     bot = assistant()
     bank = load_bank(bot.settings.knowledge_dir)
-    history = History(bot.settings.data_dir, user)
+    history = History(bot.settings.data_dir, user, bot.database_url)
     series = history.series()
     st.subheader(f"Progress of {user}")
     if not series:

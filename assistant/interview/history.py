@@ -1,8 +1,11 @@
 """A practice history per user, topic mastery from it, and what to practise next.
 
-Every graded answer is one line appended to `<data dir>/practice/<user>.jsonl` (flushed and
-synced before `record` returns; a line torn by a crash is skipped, with the count of such
-lines in `History.damaged`). Each key point of each bank question is a card of the `fsrs`
+Every graded answer is one row of the shared-state database (`assistant.storage`: SQLite in
+the data dir, or PostgreSQL), so every replica sees everyone's history. A history an earlier
+version kept in `<data dir>/practice/<user>.jsonl` is copied in when first read (a line torn
+by a crash is skipped, counted in `History.damaged`) and the file renamed `.imported`.
+
+Each key point of each bank question is a card of the `fsrs`
 spaced-repetition scheduler, reviewed at every answer that could have covered it:
 
 | what the answer did with the point | rating | comes back |
@@ -73,36 +76,58 @@ class Due:
 
 
 class History:
-    def __init__(self, data_dir: Path, user: str = "default") -> None:
+    def __init__(self, data_dir: Path, user: str = "default", url: str | None = None) -> None:
+        from assistant.storage.db import Database
+
         self.user = check_user(user)
-        self.path = Path(data_dir) / FOLDER / f"{user}.jsonl"
+        self.path = Path(data_dir) / FOLDER / f"{user}.jsonl"  # an earlier version's file
+        self.database = Database(url, Path(data_dir))
+        self.where = self.database.where
         self.damaged = 0
 
     # -- the record ----------------------------------------------------------------------
 
     def record(self, entry: dict[str, Any]) -> dict[str, Any]:
-        """Append one graded answer (question_id, topic, score, covered, missed, reasoned,
+        """Keep one graded answer (question_id, topic, score, covered, missed, reasoned,
         named, myths, mode, seconds, over_time); `at` is set to now unless given."""
+        from assistant.storage.tables import practice
+
         for key in ("question_id", "topic", "score"):
             if key not in entry:
                 raise ValueError(f"a practice record needs {key!r}")
         row = {"at": datetime.now(UTC).isoformat(), "user": self.user, **entry}
-        line = json.dumps(row, ensure_ascii=False)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as out:
-                out.write(line + "\n")
-                out.flush()
-                os.fsync(out.fileno())
-        except OSError as exc:
-            raise OSError(f"cannot save the practice history in {self.path}: {exc}") from exc
+        self._import_file()
+        with self.database.connect("saving the practice history") as conn:
+            kept = json.dumps(row, ensure_ascii=False)
+            conn.execute(practice.insert().values(user_key=self.user, at=str(row["at"]),
+                                                  entry=kept))  # fmt: skip
         return row
 
     def entries(self) -> list[dict[str, Any]]:
-        if not self.path.exists():
-            return []
-        out, self.damaged = [], 0
-        for line in self.path.read_text(encoding="utf-8").splitlines():
+        """Every graded answer of this user, oldest first."""
+        from sqlalchemy import select
+
+        from assistant.storage.tables import practice as t
+
+        self._import_file()
+        with self.database.connect("reading the practice history") as conn:
+            rows = conn.execute(select(t.c.entry).where(t.c.user_key == self.user)
+                                .order_by(t.c.at, t.c.id)).scalars().all()  # fmt: skip
+        return [json.loads(r) for r in rows]
+
+    def _import_file(self) -> None:
+        """Copy in the history file an earlier version kept, once (renamed `.imported`)."""
+        if not self.path.is_file():
+            return
+        from assistant.storage.tables import practice
+
+        claimed = self.path.with_name(f"{self.path.name}.importing-{os.getpid()}")
+        try:
+            self.path.rename(claimed)
+        except OSError:  # another process took it
+            return
+        rows, self.damaged = [], 0
+        for line in claimed.read_text(encoding="utf-8", errors="replace").splitlines():
             if not line.strip():
                 continue
             try:
@@ -110,11 +135,19 @@ class History:
             except ValueError:
                 self.damaged += 1
                 continue
-            if isinstance(row, dict) and "question_id" in row and "score" in row:
-                out.append(row)
+            if isinstance(row, dict) and "question_id" in row and "score" in row and "at" in row:
+                rows.append({"user_key": self.user, "at": str(row["at"]),
+                             "entry": json.dumps(row, ensure_ascii=False)})  # fmt: skip
             else:
                 self.damaged += 1
-        return out
+        try:
+            with self.database.connect("importing the practice history") as conn:
+                if rows:
+                    conn.execute(practice.insert(), rows)
+        except BaseException:
+            claimed.rename(self.path)
+            raise
+        claimed.rename(self.path.with_name(self.path.name + ".imported"))
 
     # -- what it says ----------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.interview.bank import DIFFICULTIES, Point, Question, load_bank
 from assistant.interview.history import History
 from assistant.models import Grade
+from assistant.storage.db import url_of
 
 if TYPE_CHECKING:
     from assistant.services import Services
@@ -94,7 +95,9 @@ class InterviewSession:
             raise ValueError("the interview bank is empty (knowledge/interview/*.yaml)")
         _check(bank, topic, difficulty, count, mode, order, time_limit)
         self.bot = bot
-        self.history = History(bot.settings.data_dir, user or bot.settings.user)
+        self.history = History(
+            bot.settings.data_dir, user or bot.settings.user, url_of(bot.settings)
+        )
         pool = [
             q
             for q in bank
@@ -310,7 +313,7 @@ class InterviewSession:
         session.id = session_id
         session.settings = {"mode": "practice", "time_limit": None, **settings}
         user = str(session.settings.get("user") or bot.settings.user)
-        session.history = History(bot.settings.data_dir, user)
+        session.history = History(bot.settings.data_dir, user, url_of(bot.settings))
         session.question_ids = question_ids
         session.index = index
         session.records = records

@@ -26,11 +26,17 @@ log = logging.getLogger(__name__)
 
 FILENAME = "mlinfra.sqlite3"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-HEAD = "0002"  # the newest migration (`migrations/versions/`); a test checks it is
+HEAD = "0003"  # the newest migration (`migrations/versions/`); a test checks it is
 _ENGINES: dict[str, Engine] = {}
 _MIGRATED: set[str] = set()
 _LOCK = threading.Lock()
 _PG_MIGRATION_LOCK = 0x6D6C696E  # pg_advisory_xact_lock key: one migrating replica at a time
+
+
+def url_of(settings: Any) -> str | None:
+    """MLINFRA_DATABASE_URL from settings (None: SQLite in the data dir)."""
+    url = getattr(settings, "database_url", None)
+    return url.get_secret_value() if url is not None else None
 
 
 def default_url(data_dir: Path) -> str:

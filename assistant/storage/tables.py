@@ -84,6 +84,17 @@ api_keys = Table(
     Column("revoked", String(32), nullable=True),
 )
 
+# Interview practice: one graded answer per row (its JSON), replayed in order by `at`.
+practice = Table(
+    "practice",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_key", String(64), nullable=False),
+    Column("at", String(40), nullable=False),
+    Column("entry", Text, nullable=False),
+)
+
+Index("ix_practice_user_at", practice.c.user_key, practice.c.at)
 Index("ix_conversations_user_updated", conversations.c.user_key, conversations.c.updated)
 Index("ix_interview_sessions_user", interview_sessions.c.user_key)
 Index("ix_feedback_user", feedback.c.user_key)
