@@ -80,5 +80,6 @@ bench: install  ## timings vs the textbook RAG (first sight and cache hits), no-
 	$(PY) evals/bench_reingest.py
 	$(PY) evals/bench_ui.py
 	$(PY) evals/bench_load.py
+	$(PY) evals/bench_api.py
 	$(PY) evals/bench_prices.py
 	$(PY) evals/bench_scale.py --sizes $(SCALE_SIZES)

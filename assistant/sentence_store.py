@@ -42,9 +42,12 @@ VECTORS, INDEX = "sentences.npy", "sentences.json"
 
 
 def cache_folder(data_dir: Path, where: str, collection: str) -> Path:
-    """The folder of the ingest caches (this file and the ingest manifest) of one index:
-    the embedded one in the data dir, or a Chroma server's collection."""
-    key = hashlib.sha256(f"{where}\n{collection}".encode()).hexdigest()[:12]
+    """The folder of the ingest caches (this file, the ingest manifest, the index snapshot)
+    of one index: the embedded one in the data dir, or a Chroma server's collection. The
+    embedded index is named by no path, so a data dir copied or moved keeps its caches
+    (each is checked against the index before it is believed)."""
+    scope = where if where.startswith("Chroma server") else "embedded"
+    key = hashlib.sha256(f"{scope}\n{collection}".encode()).hexdigest()[:12]
     return Path(data_dir) / "index-cache" / f"{collection}-{key}"
 
 

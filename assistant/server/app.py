@@ -9,7 +9,9 @@ index that cannot be reached a 503 with what failed, never a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 VERSION = "1"
+THREADS = int(os.environ.get("MLINFRA_API_THREADS", "4"))
 
 
 def field_of(message: str, fields: tuple[str, ...]) -> list[str]:
@@ -84,6 +87,15 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": body})
 
 
+def _warm(bot: Assistant) -> None:
+    from assistant.tools.prices import catalog
+    from assistant.tools.prices import using as using_prices
+
+    bot.retriever.refresh()
+    with using_prices(bot.settings):
+        catalog()
+
+
 def create_app(bot: Assistant | None = None) -> FastAPI:
     """The API over `bot` (default: an `Assistant` from the environment's settings)."""
     from fastapi import FastAPI, Request
@@ -98,7 +110,24 @@ def create_app(bot: Assistant | None = None) -> FastAPI:
     bot = bot or Assistant()
     settings = bot.settings
     keys = None if settings.auth == "off" else KeyStore(settings.data_dir, bot.database_url)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Any) -> Any:
+        # Answers are CPU-bound and hold the GIL: a few at a time per process finish sooner
+        # than forty time-slicing each other (the others wait their turn in order).
+        import anyio.to_thread
+
+        anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
+        # Load the index and the price catalog before the first request, not during the
+        # first fifty (`/readyz` says whether it worked; a failure is retried on use).
+        try:
+            await anyio.to_thread.run_sync(_warm, bot)
+        except Exception as exc:
+            log.warning("not ready yet: %s", exc)
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="mlinfra",
         version=VERSION,
         description="ML infrastructure decisions with cited sources and priced tools. "
