@@ -362,8 +362,9 @@ class Assistant:
     @property
     def database_url(self) -> str | None:
         """MLINFRA_DATABASE_URL (None: SQLite in the data dir)."""
-        url = self.settings.database_url
-        return url.get_secret_value() if url is not None else None
+        from assistant.storage.db import url_of
+
+        return url_of(self.settings)
 
     @property
     def conversations(self) -> ConversationStore:

@@ -79,11 +79,11 @@ def _keys_exist() -> bool:
 
 def _store() -> KeyStore:
     from assistant.config import Settings
+    from assistant.storage.db import url_of
     from assistant.storage.keys import KeyStore
 
     settings = Settings()  # type: ignore[call-arg]  # from the environment
-    url = settings.database_url.get_secret_value() if settings.database_url else None
-    return KeyStore(settings.data_dir, url)
+    return KeyStore(settings.data_dir, url_of(settings))
 
 
 @keys_app.command("create")

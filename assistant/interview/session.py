@@ -269,8 +269,7 @@ class InterviewSession:
     def _store(bot: Services) -> Any:
         from assistant.storage.records import SessionStore
 
-        url = bot.settings.database_url
-        return SessionStore(bot.settings.data_dir, url.get_secret_value() if url else None)
+        return SessionStore(bot.settings.data_dir, url_of(bot.settings))
 
     def save(self) -> str:
         """Write the session's state to the shared-state database; returns its id."""
