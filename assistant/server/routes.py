@@ -7,7 +7,6 @@ models from the annotations of routes made in a loop.
 
 import contextvars
 import json
-import time
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal, get_type_hints
 
@@ -280,7 +279,6 @@ def register(app: FastAPI) -> None:
         return bot_of(request).conversations.get(conversation_id, who.user)
 
     app.include_router(router)
-    app.state.started = time.time()
 
 
 def _tool_route(name: str, fn: Any, model: Any) -> Any:
