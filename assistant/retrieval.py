@@ -62,7 +62,7 @@ class _LexicalIndex:
         if self._bm25 is None or not tokens:
             return []
         n = min(n, len(self.chunks))
-        docs, scores = self._bm25.retrieve([tokens], k=n, show_progress=False, n_threads=1)
+        docs, scores = self._bm25.retrieve([tokens], k=n, show_progress=False, n_threads=0)
         return [
             (self.chunks[int(d)], float(s))
             for d, s in zip(docs[0], scores[0], strict=False)
