@@ -87,6 +87,37 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": body})
 
 
+class Measure:
+    """Counts every request by route, method and status, and times it to the response's
+    first byte (plain ASGI: no task or stream per request, as `@app.middleware` costs)."""
+
+    def __init__(self, app: Any, metrics: Metrics) -> None:
+        self.app, self.metrics = app, metrics
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started, status, timed = time.perf_counter(), 500, False
+
+        async def sending(message: Any) -> None:
+            nonlocal status, timed
+            if message["type"] == "http.response.start":
+                status, timed = message["status"], True
+                self._observe(scope, status, started)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            if not timed:  # failed before a response began
+                self._observe(scope, status, started)
+
+    def _observe(self, scope: Any, status: int, started: float) -> None:
+        name = getattr(scope.get("route"), "path", "unmatched")
+        self.metrics.observe(name, scope["method"], status, time.perf_counter() - started)
+
+
 def _warm(bot: Assistant) -> None:
     from assistant.tools.prices import catalog
     from assistant.tools.prices import using as using_prices
@@ -140,19 +171,6 @@ def create_app(bot: Assistant | None = None) -> FastAPI:
     routes.register(app)
     chat.register(app)
 
-    @app.middleware("http")
-    async def measure(request: Request, call_next: Any) -> Any:
-        started = time.perf_counter()
-        status = 500
-        try:
-            response = await call_next(request)
-            status = response.status_code
-            return response
-        finally:
-            route = request.scope.get("route")
-            name = getattr(route, "path", "unmatched")
-            metrics.observe(name, request.method, status, time.perf_counter() - started)
-
     @app.exception_handler(Refused)
     async def refused(_request: Request, exc: Refused) -> JSONResponse:
         if exc.status == 429:
@@ -188,4 +206,5 @@ def create_app(bot: Assistant | None = None) -> FastAPI:
                            allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["Authorization", "Content-Type"])  # fmt: skip
     app.add_middleware(BodyLimit, limit=settings.max_body_kb * 1024)
+    app.add_middleware(Measure, metrics=metrics)
     return app

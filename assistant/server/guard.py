@@ -40,6 +40,15 @@ class Guard:
         self._take(caller.key_id)
         return caller
 
+    def quick(self, authorization: str | None) -> bool:
+        """Whether `check` needs no database round trip (auth off, no key sent, or a key
+        checked in the last few seconds): then it may run on the event loop."""
+        if self.keys is None:
+            return True
+        scheme, _, token = (authorization or "").partition(" ")
+        token = token.strip()
+        return scheme.lower() != "bearer" or not token or self.keys.known(token)
+
     def _who(self, authorization: str | None) -> Caller:
         if self.keys is None:
             return Caller(LOCAL, LOCAL)

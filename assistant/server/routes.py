@@ -76,10 +76,15 @@ class ConversationRequest(BaseModel):
     messages: list[Message] = Field(default_factory=list, max_length=1000)
 
 
-def caller(request: Request) -> Caller:
-    """The request's caller (401 without a valid key, 429 over the rate limit)."""
+async def caller(request: Request) -> Caller:
+    """The request's caller (401 without a valid key, 429 over the rate limit). A key seen
+    in the last few seconds is checked on the event loop; one that needs the database waits
+    for a worker thread, not for the loop."""
     guard: Any = request.app.state.guard
-    return guard.check(request.headers.get("authorization"))
+    authorization = request.headers.get("authorization")
+    if guard.quick(authorization):
+        return guard.check(authorization)
+    return await run_in_threadpool(guard.check, authorization)
 
 
 Who = Annotated[Caller, Depends(caller)]
@@ -127,6 +132,15 @@ def _remember(bot: Any, body: AskRequest, user: str, answer: Answer) -> None:
             {"role": "assistant", "content": answer.text}])  # fmt: skip
 
 
+def _answer(bot: Any, body: AskRequest, user: str) -> Answer:
+    """The whole of a non-streamed ask in one worker thread: the conversation read, the
+    answer, the conversation written (each hop to the pool would queue behind the answers
+    of every other request)."""
+    answer: Answer = bot.ask(body.question, _conversation_history(bot, body, user), k=body.k)
+    _remember(bot, body, user, answer)
+    return answer
+
+
 def register(app: FastAPI) -> None:
     router = APIRouter()
 
@@ -162,12 +176,11 @@ def register(app: FastAPI) -> None:
         """Answer a question with citations and tool calls; `stream` for server-sent events
         (`lead`, then `part`s, then `answer` with the whole `Answer`)."""
         bot, metrics = bot_of(request), request.app.state.metrics
-        history = await run_in_threadpool(_conversation_history, bot, body, who.user)
         if not body.stream:
-            answer = await run_in_threadpool(bot.ask, body.question, history, k=body.k)
+            answer = await run_in_threadpool(_answer, bot, body, who.user)
             metrics.answered(answer)
-            await run_in_threadpool(_remember, bot, body, who.user, answer)
             return answer
+        history = await run_in_threadpool(_conversation_history, bot, body, who.user)
         parts = OneContext(bot.stream(body.question, history, k=body.k))
         first = await run_in_threadpool(next, parts)  # a bad question is a 422, not a stream
 

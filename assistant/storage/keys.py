@@ -99,6 +99,12 @@ class KeyStore:
                 return record
         raise KeyError(f"no API key with id {kid!r}")
 
+    def known(self, key: str) -> bool:
+        """Whether `verify(key)` would answer from its cache (no database round trip)."""
+        with self._lock:
+            seen = self._seen.get(digest(key))
+        return seen is not None and time.monotonic() - seen[0] < CACHE_SECONDS
+
     def verify(self, key: str) -> KeyRecord | None:
         """The key's record if it is a valid, unrevoked key; else None. Answers are kept
         for `CACHE_SECONDS`, so a request does not cost a database round trip."""
