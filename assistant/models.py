@@ -142,6 +142,37 @@ def conversation_json(answers: list[Answer]) -> str:
     return json.dumps([a.model_dump() for a in answers], indent=2) + "\n"
 
 
+def saved_messages(answer: Answer) -> list[dict[str, Any]]:
+    """One turn as a conversation store keeps it: the question, then the answer's text with
+    the whole answer beside it."""
+    return [{"role": "user", "content": answer.question},
+            {"role": "assistant", "content": answer.text,
+             "answer": answer.model_dump(mode="json")}]  # fmt: skip
+
+
+def saved_answers(messages: list[dict[str, Any]]) -> list[Answer]:
+    """The answers of a saved conversation's messages, in order: each assistant message's
+    kept answer, or (saved by a client that sent only text) its text for the question
+    before it."""
+    answers, question = [], ""
+    for message in messages:
+        if message.get("role") == "user":
+            question = str(message.get("content", ""))
+        else:
+            answers.append(_kept_answer(message, question))
+    return answers
+
+
+def _kept_answer(message: dict[str, Any], question: str) -> Answer:
+    kept = message.get("answer")
+    if isinstance(kept, dict):
+        try:
+            return Answer.model_validate(kept)
+        except ValueError:  # kept by another version: its text still stands
+            pass
+    return Answer(question=question, text=str(message.get("content", "")))
+
+
 def _one_line(text: str, limit: int = 100) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 3] + "..."

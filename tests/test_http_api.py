@@ -134,6 +134,7 @@ def test_conversations_are_kept_per_key_and_feed_the_history(api: dict[str, Any]
     kept = _get(api, f"/v1/conversations/{cid}").json()
     assert [m["role"] for m in kept["messages"]] == ["user", "assistant"] * 2
     assert kept["messages"][1]["content"] == first["text"]
+    assert kept["messages"][1]["answer"]["citations"] == first["citations"]  # sources kept
     assert _get(api, f"/v1/conversations/{cid}", "bo").status_code == 404
     assert cid not in json.dumps(_get(api, "/v1/conversations", "bo").json())
 

@@ -100,8 +100,21 @@ def test_conversations_are_their_users_own(database_url: str, tmp_path: Path) ->
             call()
     with pytest.raises(ValueError, match=r"messages\[0\]\.role must be one of user, assistant"):
         store.append(cid, "ana", [{"role": "system", "content": "x"}])
+    with pytest.raises(ValueError, match=r"messages\[0\]\.answer must be an assistant"):
+        store.append(cid, "ana", [{"role": "user", "content": "x", "answer": {"text": "x"}}])
     store.delete(cid, "ana")
     assert store.list("ana") == []
+
+
+def test_an_assistant_message_keeps_its_whole_answer(database_url: str, tmp_path: Path) -> None:
+    store = ConversationStore(tmp_path, database_url)
+    answer = {"question": "spot?", "text": "Use checkpoints. [1]",
+              "citations": [{"n": 1, "source": "training.md", "heading": "Spot"}]}  # fmt: skip
+    cid = store.create("ana", "Spot", [{"role": "user", "content": "spot?"},
+                                       {"role": "assistant", "content": answer["text"],
+                                        "answer": answer}])  # fmt: skip
+    user, reply = store.get(cid, "ana")["messages"]
+    assert "answer" not in user and reply["answer"] == answer
 
 
 def test_the_migrations_make_the_schema_the_code_reads(database_url: str, tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 FILENAME = "mlinfra.sqlite3"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-HEAD = "0003"  # the newest migration (`migrations/versions/`); a test checks it is
+HEAD = "0004"  # the newest migration (`migrations/versions/`); a test checks it is
 _ENGINES: dict[str, Engine] = {}
 _MIGRATED: set[str] = set()
 _LOCK = threading.Lock()

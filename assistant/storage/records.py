@@ -9,10 +9,15 @@ the user: one user's conversations are not another's to read.
     cid = conversations.create("ana", "Spot training")
     conversations.append(cid, "ana", [{"role": "user", "content": "..."}])
     conversations.get(cid, "ana")["messages"]
+
+An assistant message may carry `answer`, the whole `Answer` it was as a dict (citations,
+tool calls): it is kept beside the text and given back by `get`, for the web UI to show a
+reopened conversation's sources again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import secrets
@@ -28,7 +33,9 @@ MAX_MESSAGE_CHARS = 100_000
 
 
 def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    """UTC to the microsecond, so 'the latest changed first' holds within a second too."""
+    now = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1e6):06d}Z"
 
 
 def check_id(what: str, value: object) -> str:
@@ -103,7 +110,7 @@ class ConversationStore:
         self.database = Database(url, Path(data_dir))
 
     def create(
-        self, user: str, title: str = "", messages: list[dict[str, str]] | None = None
+        self, user: str, title: str = "", messages: list[dict[str, Any]] | None = None
     ) -> str:
         """A new conversation of `user`; returns its id."""
         from assistant.storage.tables import conversations
@@ -120,7 +127,7 @@ class ConversationStore:
             _add(conn, cid, checked, now)
         return cid
 
-    def append(self, conversation_id: str, user: str, messages: list[dict[str, str]]) -> None:
+    def append(self, conversation_id: str, user: str, messages: list[dict[str, Any]]) -> None:
         """Add `messages` at the end of the conversation (a `KeyError` when `user` has no
         conversation of that id)."""
         from sqlalchemy import update
@@ -151,11 +158,10 @@ class ConversationStore:
             ).first()  # fmt: skip
             if head is None:
                 raise KeyError(f"no conversation {conversation_id!r}")
-            rows = conn.execute(select(m.c.role, m.c.content).where(
+            rows = conn.execute(select(m.c.role, m.c.content, m.c.answer).where(
                 m.c.conversation_id == conversation_id).order_by(m.c.id)).all()  # fmt: skip
         return {"id": head.id, "title": head.title, "created": head.created,
-                "updated": head.updated,
-                "messages": [{"role": r.role, "content": r.content} for r in rows]}  # fmt: skip
+                "updated": head.updated, "messages": [_message(r) for r in rows]}  # fmt: skip
 
     def list(self, user: str, limit: int = 100) -> list[dict[str, Any]]:
         """`user`'s conversations, the latest changed first (id, title, created, updated)."""
@@ -183,7 +189,15 @@ class ConversationStore:
             conn.execute(delete(m).where(m.c.conversation_id == conversation_id))
 
 
-def _messages(messages: object) -> list[dict[str, str]]:
+def _message(row: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"role": row.role, "content": row.content}
+    if row.answer is not None:
+        with contextlib.suppress(ValueError):  # unreadable: the text still stands
+            out["answer"] = json.loads(row.answer)
+    return out
+
+
+def _messages(messages: object) -> list[dict[str, Any]]:
     if not isinstance(messages, list):
         raise ValueError("messages must be a list of {role, content}")
     out = []
@@ -195,13 +209,20 @@ def _messages(messages: object) -> list[dict[str, str]]:
             raise ValueError(f"messages[{i}].content must be a string")
         if len(content) > MAX_MESSAGE_CHARS:
             raise ValueError(f"messages[{i}].content is longer than {MAX_MESSAGE_CHARS} characters")
-        out.append({"role": str(message["role"]), "content": content})
+        checked: dict[str, Any] = {"role": str(message["role"]), "content": content}
+        answer = message.get("answer")
+        if answer is not None:
+            if message["role"] != "assistant" or not isinstance(answer, dict):
+                raise ValueError(f"messages[{i}].answer must be an assistant message's answer "
+                                 "(an object)")  # fmt: skip
+            checked["answer"] = json.dumps(answer, default=str)
+        out.append(checked)
     return out
 
 
-def _add(conn: Any, conversation_id: str, messages: list[dict[str, str]], now: str) -> None:
+def _add(conn: Any, conversation_id: str, messages: list[dict[str, Any]], now: str) -> None:
     from assistant.storage.tables import messages as m
 
     if messages:
-        conn.execute(m.insert(), [{"conversation_id": conversation_id, "created": now, **msg}
-                                  for msg in messages])  # fmt: skip
+        conn.execute(m.insert(), [{"conversation_id": conversation_id, "created": now,
+                                   "answer": None, **msg} for msg in messages])  # fmt: skip

@@ -70,6 +70,7 @@ messages = Table(
     Column("role", String(16), nullable=False),
     Column("content", Text, nullable=False),
     Column("created", String(32), nullable=False),
+    Column("answer", Text, nullable=True),  # an assistant message's whole `Answer`, as JSON
 )
 
 # API keys: only a SHA-256 of each key is kept (the keys are 32 random bytes: no
