@@ -1,7 +1,7 @@
 """The `mlinfra` command line: a thin shell over `assistant.Assistant`.
 
 mlinfra ask "How do I reduce SageMaker inference costs?"
-mlinfra chat
+mlinfra chat [--resume ID]
 mlinfra ingest [PATH...]
 mlinfra sources "spot instances for training"
 """
@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from assistant import cli_eval, cli_interview, cli_prices, cli_server, cli_tools
+from assistant import (
+    cli_conversations,
+    cli_eval,
+    cli_interview,
+    cli_prices,
+    cli_server,
+    cli_tools,
+)
 from assistant.cli_console import _assistant, _error, _fail, err, out
 from assistant.errors import MlinfraError
 
@@ -35,6 +42,7 @@ cli_prices.register(app)  # `mlinfra prices`
 cli_tools.register(app)  # `mlinfra choose`, `cost`, `accelerator`
 cli_interview.register(app)  # `mlinfra interview`
 cli_server.register(app)  # `mlinfra serve`, `mlinfra keys`
+cli_conversations.register(app)  # `mlinfra conversations`
 
 
 def _print_answer(answer: Answer, verbose: bool = False) -> None:
@@ -123,28 +131,39 @@ def chat(
             "from and the defaults the tools took.",
         ),
     ] = False,
+    resume: Annotated[
+        str | None, typer.Option(help="Go on with a saved conversation (its id).")
+    ] = None,
+    save: Annotated[
+        bool, typer.Option("--save/--no-save", help="Keep the conversation (default: yes).")
+    ] = True,
+    user: Annotated[
+        str | None, typer.Option(help="Whose conversations (default MLINFRA_USER or 'default').")
+    ] = None,
 ) -> None:
-    """A multi-turn conversation; empty line, 'exit' or Ctrl-D to leave."""
+    """A multi-turn conversation, saved; empty line, 'exit' or Ctrl-D to leave."""
+    from assistant.cli_conversations import Saving
+
     bot = _assistant()
-    history: list[dict[str, str]] = []
+    saving = Saving(bot, user, resume, save)
     out.print("mlinfra chat: ask about ML infrastructure. Empty line or 'exit' to leave.")
-    while True:
-        try:
-            question = out.input("[bold cyan]you>[/] ")
-        except (EOFError, KeyboardInterrupt):
-            out.print()
-            return
-        if not question.strip() or question.strip().lower() in ("exit", "quit"):
-            return
-        try:
-            answer = _stream(bot, question, history, verbose)
-        except (MlinfraError, ValueError) as exc:
-            _error(str(exc))
-            continue
-        history += [
-            {"role": "user", "content": question},
-            {"role": "assistant", "content": answer.text},
-        ]
+    try:
+        while True:
+            try:
+                question = out.input("[bold cyan]you>[/] ")
+            except (EOFError, KeyboardInterrupt):
+                out.print()
+                return
+            if not question.strip() or question.strip().lower() in ("exit", "quit"):
+                return
+            try:
+                answer = _stream(bot, question, saving.history, verbose)
+            except (MlinfraError, ValueError) as exc:
+                _error(str(exc))
+                continue
+            saving.add(answer)
+    finally:
+        saving.farewell()
 
 
 feedback_app = typer.Typer(help="Feedback given on answers in the web UI.", no_args_is_help=True)

@@ -83,6 +83,63 @@ def test_chat_answers_follow_ups_until_exit(indexed: dict) -> None:  # type: ign
     assert result.stdout.count("Sources") == 2
 
 
+def test_chat_saves_the_conversation_and_resumes_it_with_its_history(indexed: dict) -> None:  # type: ignore[type-arg]
+    runner = CliRunner()
+    first = runner.invoke(app, ["chat"], input="We're 3 engineers with 4 models, launch in "
+                          "6 weeks. SageMaker or Kubernetes?\nexit\n")  # fmt: skip
+    assert first.exit_code == 0, first.output
+    cid = first.stdout.split("Saved as conversation ")[1].split(":")[0]
+    listed = runner.invoke(app, ["conversations", "list"])
+    assert cid in listed.stdout and "We're 3 engineers" in listed.stdout
+    # A new process goes on where the first left off: the follow-up reruns the tool on the
+    # saved question's inputs.
+    again = runner.invoke(app, ["chat", "--resume", cid, "--verbose"],
+                          input="what if we were 12?\nexit\n")  # fmt: skip
+    assert again.exit_code == 0, again.output
+    assert "1 earlier answers" in again.stdout and "team_size = 12" in again.stdout
+    shown = runner.invoke(app, ["conversations", "show", cid])
+    assert shown.exit_code == 0
+    assert shown.stdout.count("## ") == 2 and "Sources:" in shown.stdout
+    assert "what if we were 12?" in shown.stdout
+    as_json = json.loads(runner.invoke(app, ["conversations", "show", cid, "--format",
+                                             "json"]).stdout)  # fmt: skip
+    assert [a["question"] for a in as_json][1] == "what if we were 12?"
+    assert as_json[0]["citations"] and as_json[0]["tool_calls"]
+    assert runner.invoke(app, ["conversations", "list", "--user", "bo"]).stdout.startswith(
+        "No saved conversations of 'bo'"
+    )
+    assert runner.invoke(app, ["conversations", "delete", cid]).exit_code == 0
+    gone = runner.invoke(app, ["chat", "--resume", cid], input="exit\n")
+    assert gone.exit_code == 1 and f"no conversation '{cid}'" in gone.stderr
+
+
+def test_chat_no_save_keeps_nothing_and_a_bad_format_is_named(indexed: dict) -> None:  # type: ignore[type-arg]
+    runner = CliRunner()
+    result = runner.invoke(app, ["chat", "--no-save", "--user", "nosave"],
+                           input="When should I use TPUs?\nexit\n")  # fmt: skip
+    assert result.exit_code == 0 and "Saved as" not in result.stdout
+    assert (
+        "No saved conversations"
+        in runner.invoke(app, ["conversations", "list", "--user", "nosave"]).stdout
+    )
+    bad = runner.invoke(app, ["conversations", "show", "abc", "--format", "yaml"])
+    assert bad.exit_code == 2 and "--format must be one of markdown, json" in bad.stderr
+
+
+def test_chat_goes_on_when_the_database_cannot_take_a_turn(
+    indexed: dict,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[type-arg]
+) -> None:
+    monkeypatch.setenv("MLINFRA_DATABASE_URL",
+                       "postgresql+psycopg://mlinfra:s3cret-pw@127.0.0.1:1/nowhere")  # fmt: skip
+    result = CliRunner().invoke(app, ["chat"], input="When should I use TPUs?\n"
+                                "and for PyTorch models?\nexit\n")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("Sources") == 2  # both answered
+    assert result.stderr.count("this turn was not saved") == 2
+    assert "s3cret-pw" not in result.output + result.stderr and "Saved as" not in result.stdout
+
+
 def test_chat_follow_up_reruns_the_decision_tool(indexed: dict) -> None:  # type: ignore[type-arg]
     result = CliRunner().invoke(
         app,

@@ -1,0 +1,150 @@
+"""Saved conversations on the command line: what `mlinfra chat` keeps of each turn (`Saving`)
+and `mlinfra conversations list/show/delete`. They are the same conversations the HTTP API
+and the web UI keep, in the shared-state database, under the user `MLINFRA_USER` names (or
+`--user`)."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from assistant.cli_console import _assistant, _error, _fail, out
+from assistant.errors import MlinfraError
+
+if TYPE_CHECKING:
+    from assistant.api import Assistant
+    from assistant.models import Answer
+
+conversations_app = typer.Typer(
+    help="Conversations saved by `mlinfra chat`, the web UI and the HTTP API.",
+    no_args_is_help=True,
+)
+UserOption = Annotated[
+    str | None, typer.Option(help="Whose conversations (default MLINFRA_USER or 'default').")
+]
+FORMATS = ("markdown", "json")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(conversations_app, name="conversations")
+
+
+def _missing(conversation_id: str, user: str) -> typer.Exit:
+    return _fail(f"no conversation {conversation_id!r} of user {user!r} "
+                 "(`mlinfra conversations list` shows them)")  # fmt: skip
+
+
+class Saving:
+    """Where `mlinfra chat` keeps its turns: a new conversation at the first answer (or the
+    one `resume` names, whose turns become the history), each later answer added to it. A
+    turn the database cannot take is said and the chat goes on; nothing is kept with
+    `save=False`."""
+
+    def __init__(self, bot: Assistant, user: str | None, resume: str | None, save: bool) -> None:
+        self.store = bot.conversations
+        self.user = user or bot.settings.user
+        self.save, self.id = save, resume
+        self.history: list[dict[str, str]] = []
+        if resume is None:
+            return
+        try:
+            kept = self.store.get(resume, self.user)
+        except KeyError:
+            raise _missing(resume, self.user) from None
+        except (MlinfraError, ValueError) as exc:
+            raise _fail(str(exc)) from None
+        self.history = [{"role": m["role"], "content": m["content"]} for m in kept["messages"]]
+        turns = sum(m["role"] == "assistant" for m in kept["messages"])
+        out.print(f"Resuming {kept['title'] or resume!r}: {turns} earlier answers.",
+                  highlight=False)  # fmt: skip
+
+    def add(self, answer: Answer) -> None:
+        from assistant.models import saved_messages
+
+        self.history += [{"role": "user", "content": answer.question},
+                         {"role": "assistant", "content": answer.text}]  # fmt: skip
+        if not self.save:
+            return
+        try:
+            if self.id is None:
+                title = " ".join(answer.question.split())[:80]
+                self.id = self.store.create(self.user, title, saved_messages(answer))
+            else:
+                self.store.append(self.id, self.user, saved_messages(answer))
+        except (MlinfraError, OSError, KeyError) as exc:
+            _error(f"this turn was not saved: {exc}")
+
+    def farewell(self) -> None:
+        if self.save and self.id is not None:
+            out.print(f"Saved as conversation {self.id}: `mlinfra chat --resume {self.id}`, "
+                      f"`mlinfra conversations show {self.id}`.", highlight=False)  # fmt: skip
+
+
+@conversations_app.command("list")
+def list_conversations(user: UserOption = None) -> None:
+    """Your conversations, the latest changed first."""
+    from rich.table import Table
+
+    bot = _assistant()
+    who = user or bot.settings.user
+    try:
+        rows = bot.conversations.list(who)
+    except (MlinfraError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    if not rows:
+        out.print(f"No saved conversations of {who!r} yet: `mlinfra chat` saves one.",
+                  highlight=False)  # fmt: skip
+        return
+    table = Table(title=f"Conversations of {who}", title_justify="left")
+    for column in ("id", "title", "updated"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row["id"], row["title"], row["updated"])
+    out.print(table)
+
+
+@conversations_app.command("show")
+def show(
+    conversation_id: Annotated[str, typer.Argument(help="The id `list` shows.")],
+    fmt: Annotated[str, typer.Option("--format", help="markdown or json.")] = "markdown",
+    user: UserOption = None,
+) -> None:
+    """A conversation's questions and answers, with their sources and tool runs."""
+    from assistant.models import conversation_json, conversation_markdown, saved_answers
+
+    if fmt not in FORMATS:
+        raise _fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}", code=2)
+    kept = _get(conversation_id, user)
+    answers = saved_answers(kept["messages"])
+    render = conversation_markdown if fmt == "markdown" else conversation_json
+    sys.stdout.write(render(answers))
+
+
+@conversations_app.command("delete")
+def delete(
+    conversation_id: Annotated[str, typer.Argument(help="The id `list` shows.")],
+    user: UserOption = None,
+) -> None:
+    """Delete one of your conversations."""
+    bot = _assistant()
+    who = user or bot.settings.user
+    try:
+        bot.conversations.delete(conversation_id, who)
+    except KeyError:
+        raise _missing(conversation_id, who) from None
+    except (MlinfraError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    out.print(f"Deleted conversation {conversation_id}.", highlight=False)
+
+
+def _get(conversation_id: str, user: str | None) -> dict[str, Any]:
+    bot = _assistant()
+    who = user or bot.settings.user
+    try:
+        return bot.conversations.get(conversation_id, who)
+    except KeyError:
+        raise _missing(conversation_id, who) from None
+    except (MlinfraError, ValueError) as exc:
+        raise _fail(str(exc)) from None
