@@ -127,6 +127,35 @@ def test_thumbs_feedback_is_stored_and_exported(app, real_bot: Assistant) -> Non
     assert exported[-1]["comment"] == "clear and cited"
 
 
+def test_chat_turns_are_saved_and_a_new_session_reopens_them(app, real_bot: Assistant) -> None:  # type: ignore[no-untyped-def]
+    at = app()
+    at.chat_input[0].set_value(QUESTION).run()
+    at.chat_input[0].set_value("what if we were 12?").run()
+    assert not at.exception
+    user = real_bot.settings.user
+    cid = at.session_state["conversation_id"]
+    saved = next(c for c in real_bot.conversations.list(user) if c["id"] == cid)
+    assert saved["title"] == QUESTION[:80]
+    kept = real_bot.conversations.get(saved["id"], user)["messages"]
+    assert [m["role"] for m in kept] == ["user", "assistant"] * 2
+    # Another browser session (a new AppTest) starts empty and reopens it from the sidebar.
+    other = app()
+    assert len(other.chat_message) == 0
+    other.button(key=f"open-{saved['id']}").click().run()
+    assert not other.exception, [e.value for e in other.exception]
+    assert len(other.chat_message) == 4
+    text = _markdown(other)
+    assert "**Decision: hybrid**" in text and "build\\-vs\\-buy\\.md" in text
+    assert any(e.label.startswith("Sources (") for e in other.expander)
+    # A follow-up there goes into the same conversation; "New conversation" starts another.
+    other.chat_input[0].set_value("and with 30 models?").run()
+    assert other.session_state["conversation_id"] == saved["id"]
+    assert len(real_bot.conversations.get(saved["id"], user)["messages"]) == 6
+    labels = [b.label for b in other.button]
+    other.button[labels.index("New conversation")].click().run()
+    assert len(other.chat_message) == 0 and other.session_state["conversation_id"] is None
+
+
 def test_empty_question_is_a_readable_message(app) -> None:  # type: ignore[no-untyped-def]
     at = app()
     at.chat_input[0].set_value("   ").run()

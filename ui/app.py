@@ -11,6 +11,7 @@ import page_chat  # noqa: E402 - after set_page_config, which must come first
 import page_decide  # noqa: E402
 import page_interview  # noqa: E402
 import page_knowledge  # noqa: E402
+import saved  # noqa: E402
 from ui_common import assistant  # noqa: E402
 
 from assistant.models import conversation_json, conversation_markdown  # noqa: E402
@@ -22,7 +23,8 @@ PAGES = {
     "Knowledge": page_knowledge.render,
 }
 
-for key, default in (("turns", []), ("rated", {}), ("show_sources", True), ("k", None)):
+for key, default in (("turns", []), ("rated", {}), ("show_sources", True), ("k", None),
+                     ("conversation_id", None)):  # fmt: skip
     st.session_state.setdefault(key, default)
 
 bot = assistant()
@@ -36,14 +38,12 @@ with st.sidebar:
         "Passages per question", min_value=1, max_value=15, value=bot.settings.k
     )
     st.session_state.show_sources = st.toggle("Show sources", value=True)
-    if st.button("Clear conversation"):
-        st.session_state.turns = []
-        st.session_state.rated = {}
-        st.rerun()
 PAGES[page]()
 
-# After the page, so a conversation download includes the answer just given.
+# After the page, so the saved conversations and the downloads include the answer just
+# given.
 with st.sidebar:
+    saved.sidebar()
     answers = [turn["answer"] for turn in st.session_state.turns]
     for label, render, name, mime in (
         ("markdown", conversation_markdown, "mlinfra-conversation.md", "text/markdown"),

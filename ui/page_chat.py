@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import streamlit as st
+from saved import save_turn
 from ui_common import (
     assistant,
     literal,
@@ -119,4 +120,5 @@ def render() -> None:
             return
         i = len(st.session_state.turns)
         st.session_state.turns.append({"question": question, "answer": final[0]})
+        save_turn(final[0])
         _extras(i, final[0])
