@@ -10,6 +10,7 @@ given.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from pathlib import Path
@@ -19,6 +20,8 @@ PROVIDER_KEYS = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
 _SECRET_NAME = re.compile(r"(API_?KEY|TOKEN|SECRET|PASSWORD)", re.IGNORECASE)
 # Shapes of provider keys: OpenAI / Anthropic "sk-...", bearer tokens.
 _KEY_SHAPES = re.compile(r"\bsk-[A-Za-z0-9_\-]{12,}|(?<=Bearer )[A-Za-z0-9._\-]{12,}")
+# mlinfra's own API keys (`mlk_<id>_<secret>`, storage.keys): the id stays, it names the key.
+_OUR_KEYS = re.compile(r"\b(mlk_[0-9a-f]{12}_)[A-Za-z0-9_\-]{8,}")
 _MIN_SECRET = 8  # shorter values are not treated as keys (they would redact ordinary words)
 
 
@@ -52,4 +55,24 @@ def secret_values() -> set[str]:
 def redact(text: str) -> str:
     for value in sorted(secret_values(), key=len, reverse=True):
         text = text.replace(value, REDACTED)
-    return _KEY_SHAPES.sub(REDACTED, text)
+    return redact_shapes(text)
+
+
+def redact_shapes(text: str) -> str:
+    """`text` with every string shaped like a key replaced (no look-up of the environment:
+    cheap enough for every access-log line)."""
+    return _KEY_SHAPES.sub(REDACTED, _OUR_KEYS.sub(r"\1" + REDACTED, text))
+
+
+class RedactingFilter(logging.Filter):
+    """Removes key-shaped strings from a log record's message and arguments (a key sent in a
+    URL would otherwise reach the access log), keeping the arguments' kinds (uvicorn's access
+    formatter unpacks them)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = redact_shapes(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact_shapes(a) if isinstance(a, str) else a
+                                for a in record.args)  # fmt: skip
+        return True

@@ -56,3 +56,16 @@ def test_a_key_changed_anywhere_is_refused(one_key: tuple[KeyStore, str], at: in
         assert store.verify(changed) is None
     assert store.verify(key) is not None
     assert store.verify(key + "x") is None and store.verify(key[:-1]) is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(before=st.text(max_size=30), after=st.text(max_size=30))
+def test_a_key_anywhere_in_a_line_is_redacted_and_its_id_kept(
+    one_key: tuple[KeyStore, str], before: str, after: str
+) -> None:
+    from assistant.secrets import redact_shapes
+
+    _, key = one_key
+    kid, secret = key.split("_")[1], key.split("_", 2)[2]
+    line = redact_shapes(f"{before} GET /v1/sources?api_key={key}{after}")
+    assert secret not in line and f"mlk_{kid}_[redacted]" in line

@@ -127,6 +127,19 @@ def _warm(bot: Assistant) -> None:
         catalog()
 
 
+def _redact_logs() -> None:
+    """Every handler the server logs through (uvicorn's access and error logs, the root's)
+    drops key-shaped strings, once per process."""
+    from assistant.secrets import RedactingFilter
+
+    names = ("", "uvicorn", "uvicorn.access", "uvicorn.error")
+    handlers = [h for n in names for h in logging.getLogger(n).handlers]
+    for handler in [*handlers, logging.lastResort]:
+        if handler is not None and not any(isinstance(f, RedactingFilter)
+                                           for f in handler.filters):  # fmt: skip
+            handler.addFilter(RedactingFilter())
+
+
 def create_app(bot: Assistant | None = None) -> FastAPI:
     """The API over `bot` (default: an `Assistant` from the environment's settings)."""
     from fastapi import FastAPI, Request
@@ -138,6 +151,7 @@ def create_app(bot: Assistant | None = None) -> FastAPI:
     from assistant.server import chat, routes
     from assistant.storage.keys import KeyStore
 
+    _redact_logs()
     bot = bot or Assistant()
     settings = bot.settings
     keys = None if settings.auth == "off" else KeyStore(settings.data_dir, bot.database_url)

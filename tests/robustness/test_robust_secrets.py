@@ -1,14 +1,20 @@
 """Secrets: an API key planted in the environment and in `.env` is used for the provider
 and never appears in an answer, a notice, a log line, an exported transcript, the feedback
-export, the CLI's output or the web UI, even when the provider's error quotes it."""
+export, the CLI's output or the web UI, even when the provider's error quotes it. An HTTP
+API key (`mlinfra keys`) never appears in a response, an error, the server's log, the
+metrics or the database, however it is sent."""
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import sys
 from pathlib import Path
 
 import pytest
 from fakes import ScriptedChatModel, raises
+from servers import free_port, serving
 
 from assistant import Assistant, Settings
 from assistant.models import conversation_json, conversation_markdown
@@ -127,3 +133,54 @@ def test_the_web_ui_does_not_show_a_planted_key(
         _assert_clean(page)
     finally:
         streamlit.cache_resource.clear()
+
+
+def test_an_http_api_key_never_leaves_the_server(
+    real_index: Path, model_dir: Path, tmp_path: Path
+) -> None:
+    import httpx
+
+    from assistant.storage.keys import KeyStore
+
+    data = tmp_path / "api"
+    shutil.copytree(real_index, data)
+    key = KeyStore(data).create("planted-bot").key
+    kid, secret = key.split("_")[1], key.split("_", 2)[2]
+    tampered = key[:-6] + ("AAAAAA" if not key.endswith("AAAAAA") else "BBBBBB")
+    port, log = free_port(), tmp_path / "serve.log"
+    env = dict(os.environ, MLINFRA_DATA_DIR=str(data), MLINFRA_MODEL_DIR=str(model_dir),
+               MLINFRA_RATE_LIMIT="6", HF_HUB_OFFLINE="1")  # fmt: skip
+    env.pop("MLINFRA_AUTH", None)
+    url = f"http://127.0.0.1:{port}"
+    mlinfra = str(Path(sys.executable).with_name("mlinfra"))
+    seen: list[str] = []
+    with serving([mlinfra, "serve", "--port", str(port)], f"{url}/healthz", log, env=env), \
+            httpx.Client(base_url=url, timeout=60) as http:  # fmt: skip
+
+        def send(method: str, path: str, headers: dict[str, str], **kw: object) -> int:
+            r = http.request(method, path, headers=headers, **kw)  # type: ignore[arg-type]
+            seen.extend([r.text, repr(dict(r.headers))])
+            return r.status_code
+
+        good = {"Authorization": f"Bearer {key}"}
+        assert send("GET", "/v1/sources", good) == 200
+        cost = {"instance_type": "g5.xlarge", "hours_per_month": 730}
+        assert send("POST", "/v1/tools/estimate_cost", good, json=cost) == 200
+        assert send("POST", "/v1/ask", good, json={"question": 7}) == 422
+        assert send("POST", "/v1/ask", good, content=b"{not json") == 422
+        # The key sent every wrong way a user might: each refused, none echoed.
+        assert send("GET", f"/v1/sources?api_key={key}", {}) == 401
+        assert send("GET", f"/v1/{key}", good) == 404
+        for wrong in ({"Authorization": f"Bearer {tampered}"}, {"Authorization": key},
+                      {"Authorization": f"Token {key}"}, {"X-API-Key": key},
+                      {"Authorization": f"Bearer {key} {key}"}):  # fmt: skip
+            assert send("GET", "/v1/sources", wrong) == 401, wrong
+        statuses = [send("GET", "/v1/sources", good) for _ in range(6)]
+        assert 429 in statuses  # the rate limit's refusal names the key by its id at most
+        metrics = http.get("/metrics", headers={"Authorization": f"Bearer {key}"})
+    served = log.read_text()
+    assert f"api_key=mlk_{kid}_[redacted]" in served  # the request was logged, key removed
+    database = (data / "mlinfra.sqlite3").read_bytes().decode("latin-1")
+    for text in (*seen, metrics.text, served, database):
+        assert secret not in text and tampered.split("_", 2)[2] not in text
+    assert any(kid in text for text in seen)  # refusals still say which key was meant
