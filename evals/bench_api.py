@@ -125,6 +125,22 @@ def _quantile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) > 1 else values[0]
 
 
+def _wait_ready(url: str, server: subprocess.Popen[bytes], log: Path, workers: int) -> None:
+    """Until `/readyz` answers and every worker has said its start-up is complete (a
+    worker still loading would leave the first seconds to the others)."""
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/readyz", timeout=5)
+            if log.read_text().count("Application startup complete") >= workers:
+                return
+        except OSError:
+            pass
+        if time.monotonic() > deadline or server.poll() is not None:
+            sys.exit(f"the server did not start: {log.read_text()}")
+        time.sleep(0.3)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clients", type=int, default=50)
@@ -149,15 +165,7 @@ def main() -> None:
                                str(args.workers)], env=env, stdout=log, stderr=log)  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/readyz", timeout=5)
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    sys.exit(f"the server did not start: {(work_dir / 'serve.log').read_text()}")
-                time.sleep(0.3)
+        _wait_ready(url, server, work_dir / "serve.log", args.workers)
         work = _requests(_questions())
         print(f"# HTTP API load, {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores "
               f"({platform.machine()}), load average {os.getloadavg()[0]:.1f}, Python "
