@@ -47,8 +47,8 @@ class Settings(BaseSettings):
     )
     user: str = Field(
         "default",
-        description="Whose interview practice history answers are kept in (in the "
-        "shared-state database).",
+        description="Whose saved conversations (`mlinfra chat`, the web UI) and interview "
+        "practice history these are, in the shared-state database.",
     )
     k: int = Field(5, ge=1, le=50, description="Passages retrieved per question.")
     # Calibrated with `make bench` on evals/cases: the 55 seed-fact questions score at least
