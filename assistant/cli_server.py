@@ -33,6 +33,7 @@ def serve(
     from assistant.config import Settings
 
     settings = Settings()  # type: ignore[call-arg]  # from the environment
+    _check_configured_keys(settings)
     if settings.auth == "on" and not _keys_exist():
         out.print("[yellow]no API key yet:[/] every request but /healthz and /readyz will be "
                   "refused; make one with `mlinfra keys create NAME` (or set MLINFRA_AUTH=off "
@@ -65,9 +66,22 @@ def mcp(
         return
     import uvicorn
 
+    from assistant.config import Settings
     from assistant.server.mcp import http_app
 
+    _check_configured_keys(Settings())  # type: ignore[call-arg]  # from the environment
     uvicorn.run(http_app(host=host), host=host, port=port, log_level="info")
+
+
+def _check_configured_keys(settings: object) -> None:
+    """A malformed MLINFRA_API_KEYS stops the server before it starts, naming the entry."""
+    from assistant.storage.keys import configured
+
+    kept = getattr(settings, "api_keys", None)
+    try:
+        configured(kept.get_secret_value() if kept else None)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
 
 
 def _keys_exist() -> bool:
@@ -83,18 +97,32 @@ def _store() -> KeyStore:
     from assistant.storage.keys import KeyStore
 
     settings = Settings()  # type: ignore[call-arg]  # from the environment
-    return KeyStore(settings.data_dir, url_of(settings))
+    return KeyStore.of(settings, url_of(settings))
 
 
 @keys_app.command("create")
-def keys_create(name: Annotated[str, typer.Argument(help="Who the key is for.")]) -> None:
+def keys_create(
+    name: Annotated[str, typer.Argument(help="Who the key is for.")],
+    for_config: Annotated[
+        bool,
+        typer.Option(
+            "--for-config",
+            help="Keep it nowhere: print the MLINFRA_API_KEYS entry "
+            "(its hash) to put in your configuration, e.g. a Kubernetes Secret.",
+        ),
+    ] = False,
+) -> None:
     """Make a key; it is printed once (only its hash is kept)."""
+    from assistant.storage.keys import config_entry, new_key
+
     try:
-        made = _store().create(name)
-    except (ValueError, OSError) as exc:
-        raise _fail(str(exc)) from None
+        made = new_key(name) if for_config else _store().create(name)
     except Exception as exc:
         raise _fail(str(exc)) from None
+    if for_config:
+        out.print("add this entry to MLINFRA_API_KEYS (entries comma-separated; it holds only "
+                  "the key's hash):")  # fmt: skip
+        print(config_entry(made))
     out.print(f"key id {made.record.id} for {made.record.name}; it is shown only now:")
     print(made.key)
 
@@ -110,7 +138,8 @@ def keys_list() -> None:
         out.print("no API keys (make one with `mlinfra keys create NAME`)")
     for r in records:
         state = f"revoked {r.revoked}" if r.revoked else "active"
-        out.print(f"{r.id}  {r.name:<24} created {r.created}  {state}", highlight=False)
+        made = "from MLINFRA_API_KEYS" if r.source == "configuration" else f"created {r.created}"
+        out.print(f"{r.id}  {r.name:<24} {made}  {state}", highlight=False)
 
 
 @keys_app.command("revoke")
@@ -120,6 +149,6 @@ def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (`keys 
         record = _store().revoke(key_id)
     except KeyError as exc:
         raise _fail(str(exc.args[0])) from None
-    except Exception as exc:
+    except Exception as exc:  # a configured key (ValueError), the database out of reach
         raise _fail(str(exc)) from None
     out.print(f"revoked {record.id} ({record.name}) at {record.revoked}")

@@ -98,6 +98,12 @@ class Settings(BaseSettings):
         description="'off' lets the HTTP API answer without an API key (a local single-user "
         "run only); 'on' refuses every request but the health checks without a valid key.",
     )
+    api_keys: SecretStr | None = Field(
+        None,
+        description="API keys from configuration (a Kubernetes Secret, say), as hashes: "
+        "comma-separated NAME=ID:SHA256 entries, each printed by `mlinfra keys create NAME "
+        "--for-config`; checked before the keys in the database.",
+    )
     rate_limit: int = Field(
         120, ge=1, le=100_000, description="Requests per minute per API key (per API process)."
     )

@@ -40,7 +40,8 @@ def test_the_kustomize_manifests_render_and_pass_the_kubernetes_schemas(tmp_path
     assert {("Deployment", "api"), ("Deployment", "ui"), ("Service", "api"),
             ("StatefulSet", "chroma"), ("HorizontalPodAutoscaler", "api"),
             ("Job", "ingest")} <= kinds  # fmt: skip
-    assert any(k == "Secret" for k, _ in kinds)
+    secret = next(d for d in docs if d["kind"] == "Secret")
+    assert {"MLINFRA_DATABASE_URL", "MLINFRA_API_KEYS"} <= set(secret["data"])
     api = next(d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == "api")
     pod = api["spec"]["template"]["spec"]
     container = pod["containers"][0]

@@ -236,3 +236,22 @@ def test_the_database_going_away_is_a_503_and_the_next_request_after_it_works(
     finally:
         pg_server.start()
     assert client.post("/v1/feedback", json=body).status_code == 201
+
+
+def test_a_key_from_configuration_is_accepted_with_no_database_row(
+    real_bot: Assistant, tmp_path: Path
+) -> None:
+    from pydantic import SecretStr
+
+    from assistant.storage.keys import config_entry, new_key
+
+    made = new_key("k8s-bot")
+    client = _app(real_bot, tmp_path, api_keys=SecretStr(config_entry(made)))
+    ok = client.post("/v1/conversations", json={"title": "from a configured key"},
+                     headers={"Authorization": f"Bearer {made.key}"})  # fmt: skip
+    assert ok.status_code == 201, ok.text
+    mine = client.get("/v1/conversations", headers={"Authorization": f"Bearer {made.key}"})
+    assert [c["title"] for c in mine.json()["conversations"]] == ["from a configured key"]
+    stranger = new_key("k8s-bot").key  # the same name, not a configured key
+    refused = client.get("/v1/sources", headers={"Authorization": f"Bearer {stranger}"})
+    assert refused.status_code == 401

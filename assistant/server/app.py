@@ -160,7 +160,7 @@ def create_app(bot: Assistant | None = None) -> FastAPI:
     _redact_logs()
     bot = bot or Assistant()
     settings = bot.settings
-    keys = None if settings.auth == "off" else KeyStore(settings.data_dir, bot.database_url)
+    keys = None if settings.auth == "off" else KeyStore.of(settings, bot.database_url)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Any) -> Any:

@@ -144,7 +144,7 @@ def http_app(bot: Assistant | None = None, host: str = "127.0.0.1") -> Any:
 
     bot = bot or Assistant()
     settings = bot.settings
-    keys = None if settings.auth == "off" else KeyStore(settings.data_dir, bot.database_url)
+    keys = None if settings.auth == "off" else KeyStore.of(settings, bot.database_url)
     server = create_server(bot)
 
     @server.custom_route("/healthz", methods=["GET"])

@@ -1,7 +1,10 @@
 """API keys for the HTTP API and the MCP server, kept in the shared-state database so every
 replica knows them. A key is `mlk_<id>_<secret>`: the id names it in lists and logs, the
 secret (32 random bytes) is shown once, when it is made, and only its SHA-256 is stored.
-`mlinfra keys create/list/revoke` manage them.
+`mlinfra keys create/list/revoke` manage them. Keys may also come from configuration
+(`MLINFRA_API_KEYS`, e.g. a Kubernetes Secret): comma-separated `NAME=ID:SHA256` entries,
+hashes only, which `mlinfra keys create NAME --for-config` prints; they are checked before
+the database's and revoked by removing them there.
 
     keys = KeyStore(data_dir)
     made = keys.create("ci-bot")          # made.key is shown once
@@ -18,12 +21,14 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from assistant.storage.db import Database
 
 PREFIX = "mlk_"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 _KEY = re.compile(r"^mlk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
+_ENTRY = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._@-]{0,63})=([0-9a-f]{12}):([0-9a-fA-F]{64})$")
 CACHE_SECONDS = 5.0  # a revoked key stops working within this, on every replica
 
 
@@ -33,6 +38,7 @@ class KeyRecord:
     name: str
     created: str
     revoked: str | None = None
+    source: str = "database"  # or "configuration" (MLINFRA_API_KEYS)
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,45 @@ def digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def new_key(name: str) -> NewKey:
+    """A fresh key for `name`, kept nowhere yet."""
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise ValueError(
+            "name must be 1-64 letters, digits, '.', '_', '@' or '-', starting with a "
+            f"letter or digit, got {name!r}"
+        )
+    kid = secrets.token_hex(6)
+    key = f"{PREFIX}{kid}_{secrets.token_urlsafe(32)}"
+    return NewKey(KeyRecord(kid, name, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())), key)
+
+
+def config_entry(made: NewKey) -> str:
+    """The `MLINFRA_API_KEYS` entry of `made`: its name, id and hash (never the key)."""
+    return f"{made.record.name}={made.record.id}:{digest(made.key)}"
+
+
+def configured(text: str | None) -> dict[str, tuple[str, str]]:
+    """`MLINFRA_API_KEYS` read: key id -> (name, SHA-256). A bad entry is a `ValueError`
+    naming its place and the shape wanted, never its text (it may be a key pasted whole)."""
+    found: dict[str, tuple[str, str]] = {}
+    entries = [e.strip() for e in (text or "").split(",")]
+    for at, entry in enumerate(entries, 1):
+        if not entry:
+            continue
+        hit = _ENTRY.match(entry)
+        if hit is None:
+            pasted = " (it looks like a key itself: give its hash)" if PREFIX in entry else ""
+            raise ValueError(
+                f"MLINFRA_API_KEYS entry {at} must be NAME=ID:SHA256, as "
+                f"`mlinfra keys create NAME --for-config` prints it{pasted}"
+            )
+        name, kid, hashed = hit.groups()
+        if kid in found:
+            raise ValueError(f"MLINFRA_API_KEYS entry {at} repeats key id {kid}")
+        found[kid] = (name, hashed.lower())
+    return found
+
+
 def key_id(key: str) -> str | None:
     """The id part of a well-formed key (safe to log), else None."""
     found = _KEY.match(key) if isinstance(key, str) else None
@@ -52,26 +97,28 @@ def key_id(key: str) -> str | None:
 
 
 class KeyStore:
-    def __init__(self, data_dir: Path, url: str | None = None) -> None:
+    def __init__(self, data_dir: Path, url: str | None = None,
+                 configured_keys: str | None = None) -> None:  # fmt: skip
+        self.configured = configured(configured_keys)  # MLINFRA_API_KEYS
         self.database = Database(url, Path(data_dir))
         self._lock = threading.Lock()
         self._seen: dict[str, tuple[float, KeyRecord | None]] = {}
 
+    @classmethod
+    def of(cls, settings: Any, url: str | None) -> KeyStore:
+        """The keys `settings` name: the database at `url`, and `MLINFRA_API_KEYS`."""
+        kept = settings.api_keys
+        return cls(settings.data_dir, url, kept.get_secret_value() if kept else None)
+
     def create(self, name: str) -> NewKey:
         from assistant.storage.tables import api_keys
 
-        if not isinstance(name, str) or not _NAME.match(name):
-            raise ValueError(
-                "name must be 1-64 letters, digits, '.', '_', '@' or '-', starting with a "
-                f"letter or digit, got {name!r}"
-            )
-        kid = secrets.token_hex(6)
-        key = f"{PREFIX}{kid}_{secrets.token_urlsafe(32)}"
-        record = KeyRecord(kid, name, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+        made = new_key(name)
         with self.database.connect("creating the API key") as conn:
-            conn.execute(api_keys.insert().values(id=kid, name=name, digest=digest(key),
-                                                  created=record.created))  # fmt: skip
-        return NewKey(record, key)
+            conn.execute(api_keys.insert().values(id=made.record.id, name=name,
+                                                  digest=digest(made.key),
+                                                  created=made.record.created))  # fmt: skip
+        return made
 
     def list(self) -> list[KeyRecord]:
         from sqlalchemy import select
@@ -81,7 +128,9 @@ class KeyStore:
         with self.database.connect("listing API keys") as conn:
             rows = conn.execute(select(t.c.id, t.c.name, t.c.created, t.c.revoked)
                                 .order_by(t.c.created, t.c.id)).all()  # fmt: skip
-        return [KeyRecord(r.id, r.name, r.created, r.revoked) for r in rows]
+        kept = [KeyRecord(kid, name, "-", None, "configuration")
+                for kid, (name, _) in self.configured.items()]  # fmt: skip
+        return kept + [KeyRecord(r.id, r.name, r.created, r.revoked) for r in rows]
 
     def revoke(self, kid: str) -> KeyRecord:
         """Revoke the key with id `kid` (a `KeyError` when there is none)."""
@@ -89,6 +138,9 @@ class KeyStore:
 
         from assistant.storage.tables import api_keys as t
 
+        if kid in self.configured:
+            raise ValueError(f"key id {kid} comes from MLINFRA_API_KEYS: remove its entry "
+                             "there (and restart the servers) to revoke it")  # fmt: skip
         now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         with self.database.connect("revoking the API key") as conn:
             conn.execute(update(t).where(t.c.id == kid, t.c.revoked.is_(None)).values(revoked=now))
@@ -100,7 +152,10 @@ class KeyStore:
         raise KeyError(f"no API key with id {kid!r}")
 
     def known(self, key: str) -> bool:
-        """Whether `verify(key)` would answer from its cache (no database round trip)."""
+        """Whether `verify(key)` would answer without a database round trip (a configured
+        key, or one it checked in the last `CACHE_SECONDS`)."""
+        if key_id(key) in self.configured:
+            return True
         with self._lock:
             seen = self._seen.get(digest(key))
         return seen is not None and time.monotonic() - seen[0] < CACHE_SECONDS
@@ -112,6 +167,10 @@ class KeyStore:
         if kid is None:
             return None
         wanted = digest(key)
+        if kid in self.configured:
+            name, hashed = self.configured[kid]
+            return KeyRecord(kid, name, "-", None, "configuration") if hmac.compare_digest(
+                hashed, wanted) else None  # fmt: skip
         now = time.monotonic()
         with self._lock:
             seen = self._seen.get(wanted)
