@@ -217,6 +217,10 @@ def ingest(
 
         try:
             report = bot.ingest(paths or None, progress=progress)
+            # The question-type classifier's bank too (once per data dir and model), so the
+            # first answer after an install or an image build does not pay ~1 s for it.
+            bar.update(task, description="question types")
+            bot.question_types.prepare()
         except (MlinfraError, ValueError) as exc:
             raise _fail(str(exc)) from None
     for warning in report.warnings:

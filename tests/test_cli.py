@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -34,9 +35,15 @@ def test_ingest_reports_a_summary_and_a_second_run_embeds_nothing(env: dict) -> 
         [p for p in KNOWLEDGE.rglob("*.md") if "data" not in p.relative_to(KNOWLEDGE).parts]
     )
     assert f"added {files}," in first.stdout
+    # The question-type classifier's bank is embedded and fitted with the index, once.
+    data = Path(os.environ["MLINFRA_DATA_DIR"])
+    kept = sorted(data.glob("question-types-*.np[yz]"))
+    assert sorted(p.suffix for p in kept) == [".npy", ".npz"]
+    made = {p: p.stat().st_mtime_ns for p in kept}
     second = runner.invoke(app, ["ingest"])
     assert second.exit_code == 0
     assert f"unchanged {files} files; embedded 0 chunks" in second.stdout
+    assert {p: p.stat().st_mtime_ns for p in kept} == made
 
 
 def test_ask_json_matches_the_contract(indexed: dict) -> None:  # type: ignore[type-arg]

@@ -191,7 +191,24 @@ class Exemplars:
         self._texts: list[str] = []
         self._matrix: np.ndarray | None = None
         self._weights: tuple[np.ndarray, np.ndarray] | None = None
-        self._digest = ""
+
+    def _kept(self) -> tuple[Path | None, Path | None]:
+        """Where the bank's vectors and the fit are kept: named by the bank's bytes, the
+        embedder's name and the fitting constants (None without a `cache_dir`)."""
+        name = str(getattr(self.embedder, "name", type(self.embedder).__name__))
+        digest = hashlib.sha256(self.bank.read_bytes() + name.encode()).hexdigest()[:16]
+        key = f"{digest}-{STEPS}-{RATE}-{L2}".encode()
+        fit_name = f"question-types-fit-{hashlib.sha256(key).hexdigest()[:16]}.npz"
+        if self.cache_dir is None:
+            return None, None
+        return self.cache_dir / f"question-types-{digest}.npy", self.cache_dir / fit_name
+
+    def prepare(self) -> None:
+        """Embed the bank and fit, keeping both, unless they are kept already (ingest calls
+        it, so a new install's first answer does not pay ~1 s for it)."""
+        vectors, fitted = self._kept()
+        if vectors is None or fitted is None or not (vectors.exists() and fitted.exists()):
+            self._fit()
 
     def _load(self) -> np.ndarray:
         import numpy as np
@@ -202,10 +219,7 @@ class Exemplars:
             items = load_bank(self.bank)
             self._types = [t for _, t in items]
             self._texts = [t for t, _ in items]
-            name = str(getattr(self.embedder, "name", type(self.embedder).__name__))
-            digest = hashlib.sha256(self.bank.read_bytes() + name.encode()).hexdigest()[:16]
-            self._digest = digest
-            cached = self.cache_dir / f"question-types-{digest}.npy" if self.cache_dir else None
+            cached = self._kept()[0]
             matrix = None
             if cached is not None and cached.exists():
                 try:
@@ -233,9 +247,7 @@ class Exemplars:
         with self._lock:
             if self._weights is not None:
                 return self._weights
-            key = f"{self._digest}-{STEPS}-{RATE}-{L2}".encode()
-            name = f"question-types-fit-{hashlib.sha256(key).hexdigest()[:16]}.npz"
-            cached = self.cache_dir / name if self.cache_dir else None
+            cached = self._kept()[1]
             try:
                 with np.load(cached) as kept:  # type: ignore[arg-type]
                     w, b = kept["w"], kept["b"]
