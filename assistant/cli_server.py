@@ -75,11 +75,10 @@ def mcp(
 
 def _check_configured_keys(settings: object) -> None:
     """A malformed MLINFRA_API_KEYS stops the server before it starts, naming the entry."""
-    from assistant.storage.keys import configured
+    from assistant.storage.keys import configured_in
 
-    kept = getattr(settings, "api_keys", None)
     try:
-        configured(kept.get_secret_value() if kept else None)
+        configured_in(settings)
     except ValueError as exc:
         raise _fail(str(exc)) from None
 

@@ -90,6 +90,16 @@ def configured(text: str | None) -> dict[str, tuple[str, str]]:
     return found
 
 
+def configured_in(settings: Any) -> dict[str, tuple[str, str]]:
+    """The keys `settings.api_keys` (MLINFRA_API_KEYS) names, read by `configured`."""
+    kept = settings.api_keys
+    return configured(kept.get_secret_value() if kept else None)
+
+
+def _configured_record(kid: str, name: str) -> KeyRecord:
+    return KeyRecord(kid, name, "-", None, "configuration")
+
+
 def key_id(key: str) -> str | None:
     """The id part of a well-formed key (safe to log), else None."""
     found = _KEY.match(key) if isinstance(key, str) else None
@@ -98,8 +108,8 @@ def key_id(key: str) -> str | None:
 
 class KeyStore:
     def __init__(self, data_dir: Path, url: str | None = None,
-                 configured_keys: str | None = None) -> None:  # fmt: skip
-        self.configured = configured(configured_keys)  # MLINFRA_API_KEYS
+                 configured_keys: dict[str, tuple[str, str]] | None = None) -> None:  # fmt: skip
+        self.configured = configured_keys or {}  # MLINFRA_API_KEYS: id -> (name, SHA-256)
         self.database = Database(url, Path(data_dir))
         self._lock = threading.Lock()
         self._seen: dict[str, tuple[float, KeyRecord | None]] = {}
@@ -107,8 +117,7 @@ class KeyStore:
     @classmethod
     def of(cls, settings: Any, url: str | None) -> KeyStore:
         """The keys `settings` name: the database at `url`, and `MLINFRA_API_KEYS`."""
-        kept = settings.api_keys
-        return cls(settings.data_dir, url, kept.get_secret_value() if kept else None)
+        return cls(settings.data_dir, url, configured_in(settings))
 
     def create(self, name: str) -> NewKey:
         from assistant.storage.tables import api_keys
@@ -128,8 +137,7 @@ class KeyStore:
         with self.database.connect("listing API keys") as conn:
             rows = conn.execute(select(t.c.id, t.c.name, t.c.created, t.c.revoked)
                                 .order_by(t.c.created, t.c.id)).all()  # fmt: skip
-        kept = [KeyRecord(kid, name, "-", None, "configuration")
-                for kid, (name, _) in self.configured.items()]  # fmt: skip
+        kept = [_configured_record(kid, name) for kid, (name, _) in self.configured.items()]
         return kept + [KeyRecord(r.id, r.name, r.created, r.revoked) for r in rows]
 
     def revoke(self, kid: str) -> KeyRecord:
@@ -169,8 +177,7 @@ class KeyStore:
         wanted = digest(key)
         if kid in self.configured:
             name, hashed = self.configured[kid]
-            return KeyRecord(kid, name, "-", None, "configuration") if hmac.compare_digest(
-                hashed, wanted) else None  # fmt: skip
+            return _configured_record(kid, name) if hmac.compare_digest(hashed, wanted) else None
         now = time.monotonic()
         with self._lock:
             seen = self._seen.get(wanted)
