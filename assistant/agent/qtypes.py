@@ -16,6 +16,7 @@ gets no build-vs-buy verdict; see `assistant.agent.planner`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -192,21 +193,22 @@ class Exemplars:
         self._matrix: np.ndarray | None = None
         self._weights: tuple[np.ndarray, np.ndarray] | None = None
 
+    @functools.cached_property
     def _kept(self) -> tuple[Path | None, Path | None]:
         """Where the bank's vectors and the fit are kept: named by the bank's bytes, the
         embedder's name and the fitting constants (None without a `cache_dir`)."""
+        if self.cache_dir is None:
+            return None, None
         name = str(getattr(self.embedder, "name", type(self.embedder).__name__))
         digest = hashlib.sha256(self.bank.read_bytes() + name.encode()).hexdigest()[:16]
         key = f"{digest}-{STEPS}-{RATE}-{L2}".encode()
         fit_name = f"question-types-fit-{hashlib.sha256(key).hexdigest()[:16]}.npz"
-        if self.cache_dir is None:
-            return None, None
         return self.cache_dir / f"question-types-{digest}.npy", self.cache_dir / fit_name
 
     def prepare(self) -> None:
         """Embed the bank and fit, keeping both, unless they are kept already (ingest calls
         it, so a new install's first answer does not pay ~1 s for it)."""
-        vectors, fitted = self._kept()
+        vectors, fitted = self._kept
         if vectors is None or fitted is None or not (vectors.exists() and fitted.exists()):
             self._fit()
 
@@ -219,7 +221,7 @@ class Exemplars:
             items = load_bank(self.bank)
             self._types = [t for _, t in items]
             self._texts = [t for t, _ in items]
-            cached = self._kept()[0]
+            cached = self._kept[0]
             matrix = None
             if cached is not None and cached.exists():
                 try:
@@ -247,7 +249,7 @@ class Exemplars:
         with self._lock:
             if self._weights is not None:
                 return self._weights
-            cached = self._kept()[1]
+            cached = self._kept[1]
             try:
                 with np.load(cached) as kept:  # type: ignore[arg-type]
                     w, b = kept["w"], kept["b"]
