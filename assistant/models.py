@@ -150,6 +150,11 @@ def saved_messages(answer: Answer) -> list[dict[str, Any]]:
              "answer": answer.model_dump(mode="json")}]  # fmt: skip
 
 
+def saved_history(messages: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """A saved conversation's messages as an answer's history: role and text only."""
+    return [{"role": m["role"], "content": m["content"]} for m in messages]
+
+
 def saved_answers(messages: list[dict[str, Any]]) -> list[Answer]:
     """The answers of a saved conversation's messages, in order: each assistant message's
     kept answer, or (saved by a client that sent only text) its text for the question

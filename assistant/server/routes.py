@@ -15,7 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.models import Answer, Grade, saved_messages
+from assistant.models import Answer, Grade, saved_history, saved_messages
 from assistant.server.guard import Caller
 
 # Request fields a `ValueError` may name (its 422 then points at the field).
@@ -122,8 +122,7 @@ def _conversation_history(bot: Any, body: AskRequest, user: str) -> list[dict[st
     if body.conversation_id is None:
         return [m.model_dump() for m in body.history]
     stored = bot.conversations.get(body.conversation_id, user)["messages"]
-    turns = [{"role": m["role"], "content": m["content"]} for m in stored]
-    return turns + [m.model_dump() for m in body.history]
+    return saved_history(stored) + [m.model_dump() for m in body.history]
 
 
 def _remember(bot: Any, body: AskRequest, user: str, answer: Answer) -> None:
