@@ -5,8 +5,10 @@ and the web UI keep, in the shared-state database, under the user `MLINFRA_USER`
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from typing import TYPE_CHECKING, Annotated, Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -31,9 +33,22 @@ def register(app: typer.Typer) -> None:
     app.add_typer(conversations_app, name="conversations")
 
 
-def _missing(conversation_id: str, user: str) -> typer.Exit:
-    return _fail(f"no conversation {conversation_id!r} of user {user!r} "
-                 "(`mlinfra conversations list` shows them)")  # fmt: skip
+@contextlib.contextmanager
+def _stored(user: str, conversation_id: str | None = None) -> Iterator[None]:
+    """A call to the conversation store, its failures as one-line errors: no such
+    conversation of `user`, or the database's own message."""
+    try:
+        yield
+    except KeyError:
+        raise _fail(f"no conversation {conversation_id!r} of user {user!r} "
+                    "(`mlinfra conversations list` shows them)") from None  # fmt: skip
+    except (MlinfraError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+
+
+def _who(user: str | None) -> tuple[Assistant, str]:
+    bot = _assistant()
+    return bot, user or bot.settings.user
 
 
 class Saving:
@@ -49,13 +64,11 @@ class Saving:
         self.history: list[dict[str, str]] = []
         if resume is None:
             return
-        try:
+        from assistant.models import saved_history
+
+        with _stored(self.user, resume):
             kept = self.store.get(resume, self.user)
-        except KeyError:
-            raise _missing(resume, self.user) from None
-        except (MlinfraError, ValueError) as exc:
-            raise _fail(str(exc)) from None
-        self.history = [{"role": m["role"], "content": m["content"]} for m in kept["messages"]]
+        self.history = saved_history(kept["messages"])
         turns = sum(m["role"] == "assistant" for m in kept["messages"])
         out.print(f"Resuming {kept['title'] or resume!r}: {turns} earlier answers.",
                   highlight=False)  # fmt: skip
@@ -73,7 +86,7 @@ class Saving:
                 self.id = self.store.create(self.user, title, saved_messages(answer))
             else:
                 self.store.append(self.id, self.user, saved_messages(answer))
-        except (MlinfraError, OSError, KeyError) as exc:
+        except (MlinfraError, OSError, KeyError, ValueError) as exc:
             _error(f"this turn was not saved: {exc}")
 
     def farewell(self) -> None:
@@ -87,12 +100,9 @@ def list_conversations(user: UserOption = None) -> None:
     """Your conversations, the latest changed first."""
     from rich.table import Table
 
-    bot = _assistant()
-    who = user or bot.settings.user
-    try:
+    bot, who = _who(user)
+    with _stored(who):
         rows = bot.conversations.list(who)
-    except (MlinfraError, ValueError) as exc:
-        raise _fail(str(exc)) from None
     if not rows:
         out.print(f"No saved conversations of {who!r} yet: `mlinfra chat` saves one.",
                   highlight=False)  # fmt: skip
@@ -116,7 +126,9 @@ def show(
 
     if fmt not in FORMATS:
         raise _fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}", code=2)
-    kept = _get(conversation_id, user)
+    bot, who = _who(user)
+    with _stored(who, conversation_id):
+        kept = bot.conversations.get(conversation_id, who)
     answers = saved_answers(kept["messages"])
     render = conversation_markdown if fmt == "markdown" else conversation_json
     sys.stdout.write(render(answers))
@@ -128,23 +140,7 @@ def delete(
     user: UserOption = None,
 ) -> None:
     """Delete one of your conversations."""
-    bot = _assistant()
-    who = user or bot.settings.user
-    try:
+    bot, who = _who(user)
+    with _stored(who, conversation_id):
         bot.conversations.delete(conversation_id, who)
-    except KeyError:
-        raise _missing(conversation_id, who) from None
-    except (MlinfraError, ValueError) as exc:
-        raise _fail(str(exc)) from None
     out.print(f"Deleted conversation {conversation_id}.", highlight=False)
-
-
-def _get(conversation_id: str, user: str | None) -> dict[str, Any]:
-    bot = _assistant()
-    who = user or bot.settings.user
-    try:
-        return bot.conversations.get(conversation_id, who)
-    except KeyError:
-        raise _missing(conversation_id, who) from None
-    except (MlinfraError, ValueError) as exc:
-        raise _fail(str(exc)) from None
