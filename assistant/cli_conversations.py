@@ -81,11 +81,7 @@ class Saving:
         if not self.save:
             return
         try:
-            if self.id is None:
-                title = " ".join(answer.question.split())[:80]
-                self.id = self.store.create(self.user, title, saved_messages(answer))
-            else:
-                self.store.append(self.id, self.user, saved_messages(answer))
+            self.id = self.store.add_turn(self.id, self.user, saved_messages(answer))
         except (MlinfraError, OSError, KeyError, ValueError) as exc:
             _error(f"this turn was not saved: {exc}")
 

@@ -115,6 +115,16 @@ def test_an_assistant_message_keeps_its_whole_answer(database_url: str, tmp_path
                                         "answer": answer}])  # fmt: skip
     user, reply = store.get(cid, "ana")["messages"]
     assert "answer" not in user and reply["answer"] == answer
+    # A chat's turns: the first makes the conversation, titled by its question; the next
+    # one is added to it.
+    turn = [{"role": "user", "content": "  Spot   for\ntraining? "},
+            {"role": "assistant", "content": "Yes. [1]", "answer": answer}]  # fmt: skip
+    made = store.add_turn(None, "ana", turn)
+    assert store.add_turn(made, "ana", turn) == made
+    kept = store.get(made, "ana")
+    assert kept["title"] == "Spot for training?" and len(kept["messages"]) == 4
+    with pytest.raises(KeyError, match="no conversation"):
+        store.add_turn(made, "bo", turn)
 
 
 def test_the_migrations_make_the_schema_the_code_reads(database_url: str, tmp_path: Path) -> None:

@@ -25,11 +25,7 @@ def save_turn(answer: Answer) -> None:
     store = assistant().conversations
     cid = st.session_state.get("conversation_id")
     try:
-        if cid is None:
-            title = " ".join(answer.question.split())[:80]
-            st.session_state.conversation_id = store.create(user(), title, saved_messages(answer))
-        else:
-            store.append(cid, user(), saved_messages(answer))
+        st.session_state.conversation_id = store.add_turn(cid, user(), saved_messages(answer))
     except PROBLEMS as exc:
         st.warning(f"This turn was not saved: {redact(str(exc))}")
 

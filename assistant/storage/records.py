@@ -143,6 +143,16 @@ class ConversationStore:
                 raise KeyError(f"no conversation {conversation_id!r}")
             _add(conn, conversation_id, checked, now)
 
+    def add_turn(self, conversation_id: str | None, user: str,
+                 messages: list[dict[str, Any]]) -> str:  # fmt: skip
+        """`messages` added to the conversation, or to a new one titled by the first
+        message's text when `conversation_id` is None; returns the conversation's id."""
+        if conversation_id is not None:
+            self.append(conversation_id, user, messages)
+            return conversation_id
+        first = str(messages[0].get("content", "")) if messages else ""
+        return self.create(user, " ".join(first.split())[:80], messages)
+
     def get(self, conversation_id: str, user: str) -> dict[str, Any]:
         """The conversation with its messages, oldest first (a `KeyError` when `user` has
         none of that id)."""
