@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -171,10 +172,8 @@ def saved_answers(messages: list[dict[str, Any]]) -> list[Answer]:
 def _kept_answer(message: dict[str, Any], question: str) -> Answer:
     kept = message.get("answer")
     if isinstance(kept, dict):
-        try:
+        with contextlib.suppress(ValueError):  # kept by another version: its text stands
             return Answer.model_validate(kept)
-        except ValueError:  # kept by another version: its text still stands
-            pass
     return Answer(question=question, text=str(message.get("content", "")))
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import platform
 import random
@@ -130,12 +131,10 @@ def _wait_ready(url: str, server: subprocess.Popen[bytes], log: Path, workers: i
     worker still loading would leave the first seconds to the others)."""
     deadline = time.monotonic() + 120
     while True:
-        try:
+        with contextlib.suppress(OSError):  # not listening yet
             urllib.request.urlopen(f"{url}/readyz", timeout=5)
             if log.read_text().count("Application startup complete") >= workers:
                 return
-        except OSError:
-            pass
         if time.monotonic() > deadline or server.poll() is not None:
             sys.exit(f"the server did not start: {log.read_text()}")
         time.sleep(0.3)
